@@ -1,0 +1,3 @@
+from hookpact.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""One module per hook. See :mod:`hookpact.hooks.registry` for the list."""

@@ -1,0 +1,62 @@
+"""The explicit list of hookpact hooks: name -> module, events, fail mode, budget.
+
+Nothing is discovered by magic, so a hook process imports only its own module
+and the installer, the SDK adapters and the docs all read the same table.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class HookSpec:
+    """How one hook is wired into Claude Code.
+
+    ``events`` pairs an event name with its matcher (``None``: every tool or source).
+    ``enforcing`` hooks fail closed (deny) and are installed with ``onFailure: block``;
+    enhancing hooks fail open (exit 0, no output).
+    ``timeout`` is the handler timeout in seconds given to Claude Code; the hook's own
+    deadline (``budget``) is shorter so it can still answer in time.
+    """
+
+    __slots__ = ("name", "module", "events", "enforcing", "timeout", "budget", "summary")
+
+    def __init__(
+        self,
+        name: str,
+        module: str,
+        events: tuple[tuple[str, str | None], ...],
+        *,
+        enforcing: bool,
+        timeout: int,
+        budget: float,
+        summary: str,
+    ) -> None:
+        self.name = name
+        self.module = module
+        self.events = events
+        self.enforcing = enforcing
+        self.timeout = timeout
+        self.budget = budget
+        self.summary = summary
+
+    def __repr__(self) -> str:
+        return f"HookSpec({self.name!r}, {self.module!r})"
+
+
+HOOKS: Mapping[str, HookSpec] = {
+    spec.name: spec
+    for spec in (
+        HookSpec(
+            "scope",
+            "hookpact.hooks.scope",
+            (("PreToolUse", "Write|Edit|NotebookEdit"),),
+            enforcing=True,
+            timeout=10,
+            budget=5.0,
+            summary="Denies file writes outside the calling agent's contract (.claude/contracts/).",
+        ),
+    )
+}
