@@ -1,0 +1,208 @@
+"""Cold path: validate contracts with their JSON Schema and compile them for the hook.
+
+Globs are translated to regular expressions by pathspec here, once, so the hook
+matches them with :mod:`re` alone. Errors name the file and the key path. Run as
+``python -m hookpact.contracts.compile --root ROOT --state-dir DIR`` by the hook
+when its cache is stale; ``hookpact contracts validate`` uses the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import hookpact
+from hookpact.contracts import store
+from hookpact.core.errors import ContractError
+
+UNLISTED_POLICIES = ("deny", "allow", "main")
+
+
+@lru_cache(maxsize=None)
+def schema(name: str = "contract.schema.json") -> dict[str, Any]:
+    text = resources.files("hookpact.contracts").joinpath(name).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def key_path(parts: Any) -> str:
+    """``outputs.allowed_modifications[2]`` from a jsonschema absolute_path."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def read_json(path: str, display: str) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ContractError(f"cannot be read: {exc.strerror}", file=display) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"is not UTF-8 (byte {exc.start})", file=display) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ContractError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                            file=display) from None
+
+
+def schema_errors(document: Any, schema_name: str, display: str) -> list[ContractError]:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema(schema_name))
+    errors = sorted(validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    return [ContractError(err.message, file=display, key_path=key_path(err.absolute_path)) for err in errors]
+
+
+def glob_regex(pattern: str) -> tuple[str, bool]:
+    """(regex, absolute) for one contract glob, via pathspec's gitignore translation."""
+    from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
+
+    absolute = pattern.startswith("/")
+    normalised = pattern
+    while normalised.startswith("./"):
+        normalised = normalised[2:]
+    parts = [p for p in normalised.strip("/").split("/") if p]
+    if ".." in parts:
+        raise ValueError("'..' is not allowed in a glob; write the absolute path instead")
+    if absolute and not parts:
+        raise ValueError("'/' alone would allow the whole file system")
+    if absolute:
+        # Anchor absolute globs at the file-system root: '/tmp/x/**' -> 'tmp/x/**' matched
+        # against the absolute path without its leading slash.
+        normalised = "/" + normalised.lstrip("/")
+    regex, include = GitIgnoreBasicPattern.pattern_to_regex(normalised)
+    if regex is None or not include:
+        raise ValueError("the glob matches nothing")
+    re.compile(regex)
+    return regex, absolute
+
+
+def compile_rules(patterns: list[str], key: str, display: str) -> tuple[list[dict[str, Any]], list[ContractError]]:
+    rules, errors = [], []
+    for index, pattern in enumerate(patterns):
+        try:
+            regex, absolute = glob_regex(pattern)
+        except (ValueError, re.error) as exc:
+            errors.append(ContractError(f"{pattern!r} is not a usable glob: {exc}", file=display,
+                                        key_path=f"{key}[{index}]"))
+            continue
+        rules.append({"pattern": pattern, "regex": regex, "absolute": absolute, "rule": f"{key}[{index}]"})
+    return rules, errors
+
+
+def compile_contract(path: str, display: str) -> tuple[str, dict[str, Any] | None, list[ContractError]]:
+    """(agent, compiled contract or None, errors) for one contract file."""
+    stem = os.path.basename(path)[: -len(".json")]
+    try:
+        document = read_json(path, display)
+    except ContractError as exc:
+        return stem, None, [exc]
+    errors = schema_errors(document, "contract.schema.json", display)
+    if errors:
+        agent = document.get("agent") if isinstance(document, dict) else None
+        return agent if isinstance(agent, str) and agent == stem else stem, None, errors
+    agent = document["agent"]
+    if agent != stem:
+        return stem, None, [ContractError(
+            f"is {agent!r} but the file is named {stem}.json; name the file after the agent_type it governs",
+            file=display, key_path="agent")]
+    outputs = document["outputs"]
+    allowed, errs_a = compile_rules(outputs["allowed_modifications"], "outputs.allowed_modifications", display)
+    forbidden, errs_f = compile_rules(outputs.get("forbidden_patterns", []), "outputs.forbidden_patterns", display)
+    if errs_a or errs_f:
+        return agent, None, errs_a + errs_f
+    return agent, {
+        "agent": agent,
+        "file": display,
+        "description": document.get("description", ""),
+        "allowed": allowed,
+        "forbidden": forbidden,
+        "inputs": document.get("inputs", {}),
+    }, []
+
+
+def load_settings(root: str) -> tuple[dict[str, Any], list[ContractError]]:
+    path = store.settings_file(root)
+    display = os.path.relpath(path, root)
+    if not os.path.exists(path):
+        return {"unlisted_agent": "deny"}, []
+    try:
+        document = read_json(path, display)
+    except ContractError as exc:
+        return {}, [exc]
+    errors = schema_errors(document, "settings.schema.json", display)
+    if errors:
+        return {}, errors
+    return {"unlisted_agent": document.get("contracts", {}).get("unlisted_agent", "deny")}, []
+
+
+def compile_project(root: str) -> dict[str, Any]:
+    """The compiled contract set for ``root`` (errors included, never raised)."""
+    root = os.path.realpath(root)
+    stamps = store.fingerprint(root)
+    settings, settings_errors = load_settings(root)
+    contracts: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    directory = store.contracts_dir(root)
+    for name in store.contract_files(root):
+        display = os.path.relpath(os.path.join(directory, name), root)
+        agent, compiled, errs = compile_contract(os.path.join(directory, name), display)
+        if compiled is not None and agent in contracts:
+            errs = [ContractError(f"agent {agent!r} already has a contract in {contracts[agent]['file']}",
+                                  file=display, key_path="agent")]
+            compiled = None
+        if errs:
+            errors.setdefault(agent, []).extend(str(e) for e in errs)
+        elif compiled is not None:
+            contracts[agent] = compiled
+    for agent in errors:
+        contracts.pop(agent, None)
+    return {
+        "format": store.FORMAT,
+        "version": hookpact.__version__,
+        "root": root,
+        "fingerprint": stamps,
+        "settings": settings,
+        "settings_errors": [str(e) for e in settings_errors],
+        "contracts": contracts,
+        "errors": errors,
+    }
+
+
+def write_cache(compiled: dict[str, Any], state_dir: str) -> str:
+    path = store.cache_path(state_dir, compiled["root"])
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(compiled, fh, separators=(",", ":"))
+    os.replace(tmp, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hookpact.contracts.compile",
+                                     description="Compile a project's contracts for the scope hook.")
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--state-dir", required=True)
+    args = parser.parse_args(argv)
+    compiled = compile_project(args.root)
+    write_cache(compiled, args.state_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

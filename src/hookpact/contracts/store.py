@@ -1,0 +1,110 @@
+"""Hot path: load the compiled contract set for a project, recompiling when it changed.
+
+Standard library only. The compiled form is JSON in the state directory, keyed by
+the project root and stamped with a fingerprint of the contract files (name, size,
+mtime). When the fingerprint no longer matches, the compiler runs once in a
+separate, isolated interpreter, so this process never imports jsonschema or
+pathspec, and an edited contract is picked up with no manual step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zlib
+
+import hookpact
+from hookpact.core.budget import run_command
+from hookpact.core.errors import ContractError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from hookpact.core.budget import Deadline
+
+FORMAT = 1
+CONTRACTS_DIR = (".claude", "contracts")
+SETTINGS_FILE = (".claude", "hookpact.json")
+SCHEMA_FILE_NAME = "contract.schema.json"
+
+
+def contracts_dir(root: str) -> str:
+    return os.path.join(root, *CONTRACTS_DIR)
+
+
+def settings_file(root: str) -> str:
+    return os.path.join(root, *SETTINGS_FILE)
+
+
+def contract_files(root: str) -> list[str]:
+    """Contract file names in ``.claude/contracts`` (sorted), the schema copy excluded."""
+    try:
+        names = os.listdir(contracts_dir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(n for n in names if n.endswith(".json") and n != SCHEMA_FILE_NAME and not n.startswith("."))
+
+
+def fingerprint(root: str) -> list[list[object]]:
+    """What must not change for a compiled set to stay valid."""
+    def stamp(path: str, name: str) -> list[object]:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return [name, None]
+        except OSError as exc:
+            return [name, f"unreadable: {exc.strerror}"]
+        return [name, st.st_size, st.st_mtime_ns, st.st_ino]
+
+    directory = contracts_dir(root)
+    stamps = [stamp(settings_file(root), "hookpact.json"), stamp(directory, ".")]
+    stamps.extend(stamp(os.path.join(directory, name), name) for name in contract_files(root))
+    return stamps
+
+
+def cache_path(state_dir: str, root: str) -> str:
+    key = f"{zlib.crc32(root.encode('utf-8', 'surrogatepass')):08x}{zlib.adler32(root.encode('utf-8', 'surrogatepass')):08x}"
+    return os.path.join(state_dir, "contracts", f"{key}.json")
+
+
+def read_cache(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_fresh(cache: dict[str, Any] | None, root: str, stamps: list[list[object]]) -> bool:
+    return (
+        cache is not None
+        and cache.get("format") == FORMAT
+        and cache.get("version") == hookpact.__version__
+        and cache.get("root") == root
+        and cache.get("fingerprint") == stamps
+    )
+
+
+def load(root: str, state_dir: str, deadline: Deadline) -> dict[str, Any]:
+    """The compiled contract set for ``root``; compiles it first if stale."""
+    root = os.path.realpath(root)
+    stamps = fingerprint(root)
+    path = cache_path(state_dir, root)
+    cache = read_cache(path)
+    if is_fresh(cache, root, stamps):
+        assert cache is not None
+        return cache
+    code, _out, err = run_command(
+        [sys.executable, "-I", "-m", "hookpact.contracts.compile", "--root", root, "--state-dir", state_dir],
+        deadline, "compiling the contracts",
+    )
+    cache = read_cache(path)
+    if code != 0 or cache is None:
+        tail = err.strip().splitlines()[-1:] or ["no output"]
+        raise ContractError(f"the contracts could not be compiled ({tail[0]})", file=contracts_dir(root))
+    if not is_fresh(cache, root, fingerprint(root)):
+        raise ContractError("the contracts changed while they were being compiled; retry", file=contracts_dir(root))
+    return cache

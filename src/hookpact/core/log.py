@@ -1,0 +1,61 @@
+"""The hook-run log: one JSON line per hook run, for failure and timeout rates.
+
+Lives in ``<state dir>/hook-runs.jsonl``. Each record is written with one
+``write`` on an ``O_APPEND`` descriptor, so parallel hook processes never tear
+each other's lines. Logging never raises: a hook must answer even when the
+disk is full.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+LOG_NAME = "hook-runs.jsonl"
+
+
+def log_path(state_dir: str) -> str:
+    return os.path.join(state_dir, LOG_NAME)
+
+
+def record_run(state_dir: str, record: dict[str, Any]) -> bool:
+    """Append ``record`` (plus a UTC timestamp); False if it could not be written."""
+    line = {"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}
+    data = (json.dumps(line, separators=(",", ":"), default=str) + "\n").encode("utf-8", "backslashreplace")
+    path = log_path(state_dir)
+    try:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            os.makedirs(state_dir, mode=0o700, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            written = os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return written == len(data)
+
+
+def read_runs(state_dir: str) -> list[dict[str, Any]]:
+    """Every well-formed record in the log (a torn or foreign line is skipped)."""
+    try:
+        with open(log_path(state_dir), encoding="utf-8", errors="replace") as fh:
+            lines = fh.readlines()
+    except OSError:
+        return []
+    runs = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict):
+            runs.append(item)
+    return runs

@@ -1,0 +1,129 @@
+"""The one place that maps a hook's outcome to the protocol, exit code and fail mode.
+
+Enforcing hooks fail closed: bad input, a broken contract, an internal error or
+an overrun budget all become a deny whose reason says what to fix. Enhancing
+hooks fail open: exit 0 and no output. Every run is recorded in the hook-run log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hookpact.core import io as hook_io
+from hookpact.core.budget import Deadline, run_within
+from hookpact.core.decision import Decision, deny
+from hookpact.core.dirs import project_dir, state_dir
+from hookpact.core.errors import BudgetExceeded, ContractError, HookpactError, InputError
+from hookpact.core.events import agent_of, max_event_bytes, parse_event, read_bounded
+from hookpact.core.log import record_run
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any, BinaryIO, TextIO
+
+    from hookpact.hooks.registry import HookSpec
+
+    Decide = Callable[[dict[str, Any], "HookContext"], Decision | None]
+
+
+class HookContext:
+    """What a hook's ``decide`` may consult besides the event: environment, root, budget."""
+
+    __slots__ = ("env", "deadline", "project_dir", "state_dir")
+
+    def __init__(self, env: Mapping[str, str], deadline: Deadline, project: str, state: str) -> None:
+        self.env = env
+        self.deadline = deadline
+        self.project_dir = project
+        self.state_dir = state
+
+    @classmethod
+    def for_event(cls, event: Mapping[str, Any], env: Mapping[str, str], deadline: Deadline) -> HookContext:
+        return cls(env, deadline, project_dir(str(event.get("cwd") or os.getcwd()), env), state_dir(env))
+
+
+def failure_decision(spec: HookSpec, exc: BaseException) -> Decision | None:
+    """What an enforcing hook says when it could not decide; None for enhancing hooks."""
+    if not spec.enforcing:
+        return None
+    if isinstance(exc, InputError):
+        why = f"the hook event could not be read: {exc}"
+        fix = "Check that hookpact is registered for this event (`hookpact install`); report it if it persists."
+    elif isinstance(exc, ContractError):
+        why = str(exc)
+        fix = "Fix the file and check it with `hookpact contracts validate`."
+    elif isinstance(exc, BudgetExceeded):
+        why = str(exc)
+        fix = "Retry; if it keeps happening, see `hookpact` hook-run log for slow runs."
+    elif isinstance(exc, HookpactError):
+        why = str(exc)
+        fix = "See the hookpact hook-run log for details."
+    else:
+        why = f"internal error {type(exc).__name__}: {exc}"
+        fix = "Please report it with the hook-run log line."
+    return deny(f"hookpact {spec.name} could not decide, so it denied this to be safe: {why} {fix}",
+                rule="fail-closed", source=spec.name)
+
+
+def outcome_of(decision: Decision | None) -> str:
+    return "no-output" if decision is None else decision.kind
+
+
+def run_hook(
+    spec: HookSpec,
+    decide: Decide,
+    *,
+    stdin: BinaryIO | None = None,
+    stdout: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Read one event, decide within the budget, answer, log. Always returns 0.
+
+    A JSON deny on exit 0 is the protocol's clean way to block; exit 2 is kept for
+    the last resort, when the answer cannot even be written.
+    """
+    env = os.environ if env is None else env
+    deadline = Deadline(spec.budget)
+    stdin = sys.stdin.buffer if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    event: dict[str, Any] = {}
+    event_name = spec.events[0][0]
+    error: BaseException | None = None
+    decision: Decision | None
+    try:
+        raw = read_bounded(stdin, max_event_bytes(env))
+        event = parse_event(raw, expected_events=frozenset(name for name, _ in spec.events))
+        event_name = event["hook_event_name"]
+        ctx = HookContext.for_event(event, env, deadline)
+        decision = run_within(deadline, f"running the {spec.name} hook", decide, event, ctx)
+    except Exception as exc:  # noqa: BLE001 - every failure has a defined outcome
+        error = exc
+        decision = failure_decision(spec, exc)
+    payload = hook_io.render(decision, event_name)
+    code = 0
+    try:
+        hook_io.emit(payload, stdout)
+    except (OSError, ValueError) as exc:
+        error = error or exc
+        if spec.enforcing and decision is not None and decision.blocks:
+            sys.stderr.write(decision.reason + "\n")
+            code = 2
+    agent, agent_id = agent_of(event) if event else ("", None)
+    record_run(state_dir(env), {
+        "hook": spec.name,
+        "event": event_name,
+        "tool": event.get("tool_name"),
+        "agent": agent,
+        "agent_id": agent_id,
+        "session_id": event.get("session_id"),
+        "duration_ms": round(deadline.elapsed() * 1000, 3),
+        "outcome": "error" if error is not None else outcome_of(decision),
+        "decision": outcome_of(decision),
+        "rule": decision.rule if decision is not None else None,
+        "timed_out": isinstance(error, BudgetExceeded),
+        "error": None if error is None else f"{type(error).__name__}: {error}",
+        "pid": os.getpid(),
+    })
+    return code

@@ -1,0 +1,114 @@
+"""Fixtures that drive the real Claude Code CLI (bundled in claude-agent-sdk) against a scripted
+Messages API server on 127.0.0.1.
+
+How a run is kept fast and hermetic (measured on CLI 2.1.329, strace'd for connect/DNS traffic):
+
+* ``env -i`` style environment: only PATH=/usr/local/bin:/usr/bin:/bin, HOME, LANG and the variables
+  below. Hooks are installed with absolute interpreter paths, so PATH needs no virtualenv.
+* ``HOME`` is a fresh empty directory per test, never the real ``~/.claude``. ``-p`` mode shows no
+  onboarding or trust dialog, so nothing has to be pre-seeded in ``~/.claude.json``.
+* ``CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`` is the one that matters: without it the CLI sends
+  ``HEAD /api/hello`` to ANTHROPIC_BASE_URL and resolves ``api.anthropic.com`` several times
+  (DNS is instant on the dev box, but would block a run wherever DNS hangs). With it, the only
+  connections are the ``POST /v1/messages`` to the scripted server.
+* ``DISABLE_TELEMETRY=1`` (as in PROTOCOL §12); ``DISABLE_AUTOUPDATER=1`` and
+  ``DISABLE_ERROR_REPORTING=1`` are already implied by the flag above and are only belt and braces.
+* No title-generation or other tool-less request was seen in ``-p`` mode; the server still answers
+  them.
+* One simple run (one Write turn + final turn) takes about 1.1-1.5 s wall clock; a run with a
+  subagent about 1.5-2 s. The binary starts in ~10 ms; the rest is the CLI's own startup work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from .harness import ClaudeRun, ClaudeTimeout, CliNotFound, find_cli, run_claude as _run_claude
+from .scripted_api import ScriptedApi
+
+RunClaude = Callable[..., ClaudeRun]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    try:
+        info = find_cli()
+    except CliNotFound as exc:
+        return f"claude CLI: NOT FOUND ({exc})"
+    return f"claude CLI: {info.version} at {info.path}"
+
+
+@pytest.fixture(scope="session")
+def claude_cli() -> Path:
+    """Path of the CLI bundled in claude-agent-sdk. Missing SDK is a failure, never a skip."""
+    try:
+        return find_cli().path
+    except CliNotFound as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def scripted_api() -> Iterator[ScriptedApi]:
+    with ScriptedApi() as api:
+        yield api
+    # A script bug (unknown script name, bad block) is answered with a 400 the CLI does not retry;
+    # surface it here even when the test's own assertions happened to pass.
+    assert not api.errors, f"scripted API errors: {api.errors}"
+
+
+@pytest.fixture
+def e2e_home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
+def e2e_repo(tmp_path: Path) -> Path:
+    """An empty launch directory for the CLI (not a git repository)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    return repo
+
+
+@pytest.fixture
+def run_claude(claude_cli: Path, scripted_api: ScriptedApi, e2e_home: Path) -> RunClaude:
+    """``run_claude(repo, prompt="do it", *, extra_args=(), timeout=120, env_extra=None, check=True)``.
+
+    ``check=True`` fails the test unless the CLI exited 0 with a non-error result event.
+    """
+
+    def run(
+        repo: Path | str,
+        prompt: str = "do it",
+        *,
+        extra_args: Sequence[str] = (),
+        timeout: float = 120,
+        env_extra: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> ClaudeRun:
+        repo = Path(repo)
+        assert repo.is_dir(), f"launch directory {repo} does not exist"
+        try:
+            result = _run_claude(
+                claude_cli,
+                repo,
+                home=e2e_home,
+                api_url=scripted_api.url,
+                prompt=prompt,
+                extra_args=extra_args,
+                timeout=timeout,
+                env_extra=env_extra,
+            )
+        except ClaudeTimeout as exc:
+            pytest.fail(str(exc), pytrace=False)
+        if scripted_api.errors:
+            pytest.fail(f"scripted API errors: {scripted_api.errors}\n{result.describe()}", pytrace=False)
+        if check:
+            result.assert_ok()
+        return result
+
+    return run
+
