@@ -76,10 +76,10 @@ def first_match(rules: Iterable[dict[str, Any]], form: str, root: str, *, ignore
 
 
 def owners(cset: dict[str, Any], form: str, root: str, exclude: str) -> list[str]:
-    """Other agents whose contracts allow ``form``: named in deny reasons."""
+    """Other subagents whose contracts allow ``form``, named in deny reasons (main coordinates, so it is left out)."""
     found = []
     for agent, contract in cset.get("contracts", {}).items():
-        if agent == exclude:
+        if agent in (exclude, "main"):
             continue
         if first_match(contract["allowed"], form, root, ignore_case=False) and not first_match(
             contract["forbidden"], form, root, ignore_case=True

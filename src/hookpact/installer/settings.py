@@ -1,0 +1,293 @@
+"""Merging hookpact's hooks into a Claude Code settings file, safely and reversibly.
+
+hookpact's handlers are recognised by their command (``-m hookpact.hooks.<name>``);
+everything else in the file is kept as it is, in its order, with its indentation.
+Writes are atomic, happen only when the content changes, follow a symlinked
+settings file to its target, and keep the previous bytes so ``uninstall`` can
+restore the file exactly when nothing else changed it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import sys
+import zlib
+from typing import Any
+
+from hookpact.core.dirs import state_dir
+from hookpact.core.errors import SettingsError
+from hookpact.hooks.registry import HOOKS, HookSpec
+
+OURS = re.compile(r"(?:^|\s)-m\s+hookpact\.hooks\.([A-Za-z_][A-Za-z0-9_]*)(?:\s|$)")
+
+
+def shell_quote(text: str) -> str:
+    """Always single-quoted, so paths with spaces and shell characters survive /bin/sh."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def hook_command(spec: HookSpec, python: str) -> str:
+    # -I: isolated mode. The hook runs with the session's cwd (the repository), and
+    # without -I a directory named ``hookpact`` there would shadow the real package.
+    return f"{shell_quote(python)} -I -m {spec.module}"
+
+
+def handler(spec: HookSpec, python: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": "command", "command": hook_command(spec, python), "timeout": spec.timeout}
+    if spec.enforcing:
+        entry["onFailure"] = "block"
+    return entry
+
+
+def desired_entries(python: str, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event -> matcher groups that hookpact wants in the settings file."""
+    wanted: dict[str, list[dict[str, Any]]] = {}
+    for name, spec in HOOKS.items():
+        if hooks is not None and name not in hooks:
+            continue
+        for event, matcher in spec.events:
+            group: dict[str, Any] = {}
+            if matcher is not None:
+                group["matcher"] = matcher
+            group["hooks"] = [handler(spec, python)]
+            wanted.setdefault(event, []).append(group)
+    return wanted
+
+
+def is_ours(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("command"), str) and bool(OURS.search(entry["command"]))
+
+
+def detect_indent(text: str) -> int | str:
+    for line in text.splitlines()[1:]:
+        stripped = line.lstrip(" \t")
+        if stripped and len(stripped) < len(line):
+            lead = line[: len(line) - len(stripped)]
+            return "\t" if lead.startswith("\t") else len(lead)
+    return 2
+
+
+def dump(data: dict[str, Any], indent: int | str, trailing_newline: bool) -> str:
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return text + "\n" if trailing_newline else text
+
+
+def parse_settings(text: str, display: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (Claude Code settings are strict JSON: no comments or trailing commas)" if (
+            "//" in text or "/*" in text or re.search(r",\s*[}\]]", text)) else ""
+        raise SettingsError(
+            f"{display} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}. "
+            "Nothing was written; fix the file and run the command again."
+        ) from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{display} must hold a JSON object, not {type(data).__name__}. Nothing was written.")
+    hooks = data.get("hooks")
+    if hooks is not None and not isinstance(hooks, dict):
+        raise SettingsError(f"{display}: 'hooks' must be an object. Nothing was written.")
+    for event, groups in (hooks or {}).items():
+        if not isinstance(groups, list):
+            raise SettingsError(f"{display}: hooks.{event} must be a list of matcher groups. Nothing was written.")
+    return data
+
+
+def strip_ours(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    """A copy of ``data`` without hookpact's handlers, and where our groups stood per event."""
+    data = json.loads(json.dumps(data))
+    positions: dict[str, int] = {}
+    hooks = data.get("hooks")
+    if not isinstance(hooks, dict):
+        return data, positions
+    for event in list(hooks):
+        kept = []
+        for group in hooks[event]:
+            entries = group.get("hooks") if isinstance(group, dict) else None
+            if not isinstance(entries, list) or not any(is_ours(e) for e in entries):
+                kept.append(group)
+                continue
+            foreign = [e for e in entries if not is_ours(e)]
+            if foreign:
+                kept.append({**group, "hooks": foreign})
+            else:
+                positions.setdefault(event, len(kept))
+        hooks[event] = kept
+    return data, positions
+
+
+def merged(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """``data`` with exactly ``wanted`` as hookpact's entries, placed where ours stood before."""
+    had_hooks = "hooks" in data
+    original_events = set(data.get("hooks") or {})
+    clean, positions = strip_ours(data)
+    hooks = clean.setdefault("hooks", {}) if (wanted or had_hooks) else clean.get("hooks", {})
+    for event, groups in wanted.items():
+        current = hooks.setdefault(event, [])
+        at = positions.get(event, len(current))
+        current[at:at] = groups
+    for event in list(hooks):
+        if not hooks[event] and event not in original_events:
+            del hooks[event]
+        elif not hooks[event] and event in positions and event not in wanted:
+            del hooks[event]
+    if not hooks and not had_hooks:
+        clean.pop("hooks", None)
+    return clean
+
+
+class SettingsPlan:
+    """What one install or uninstall would do to one settings file."""
+
+    def __init__(self, path: str, target: str, before: str | None, after: str | None) -> None:
+        self.path = path  # as the user names it
+        self.target = target  # the real file written (symlinks followed)
+        self.before = before
+        self.after = after
+
+    @property
+    def changes(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        a = [] if self.before is None else self.before.splitlines(keepends=True)
+        b = [] if self.after is None else self.after.splitlines(keepends=True)
+        lines = difflib.unified_diff(a, b, fromfile=f"{self.path} (now)", tofile=f"{self.path} (after)")
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SettingsError(f"{path} cannot be read: {exc.strerror}. Nothing was written.") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path} is not UTF-8 text. Nothing was written.") from None
+
+
+def plan_install(path: str, python: str, hooks: list[str] | None = None) -> SettingsPlan:
+    target = os.path.realpath(path)
+    before = read_text(target)
+    if before is None or not before.strip():
+        data: dict[str, Any] = {}
+        indent: int | str = 2
+        newline = True
+    else:
+        data = parse_settings(before, path)
+        indent = detect_indent(before)
+        newline = before.endswith("\n")
+    new = merged(data, desired_entries(python, hooks))
+    if before is not None and before.strip() and new == data:
+        return SettingsPlan(path, target, before, before)
+    return SettingsPlan(path, target, before, dump(new, indent, newline))
+
+
+def plan_uninstall(path: str) -> SettingsPlan:
+    target = os.path.realpath(path)
+    before = read_text(target)
+    if before is None:
+        return SettingsPlan(path, target, None, None)
+    data = parse_settings(before, path) if before.strip() else {}
+    record = read_backup(target)
+    if record is not None and record.get("after") == before:
+        return SettingsPlan(path, target, before, record.get("before"))
+    new = merged(data, {})
+    if new == data:
+        return SettingsPlan(path, target, before, before)
+    return SettingsPlan(path, target, before, dump(new, detect_indent(before), before.endswith("\n")))
+
+
+def backup_path(target: str, env: dict[str, str] | None = None) -> str:
+    key = f"{zlib.crc32(target.encode('utf-8', 'surrogatepass')):08x}"
+    return os.path.join(state_dir(env), "installs", f"settings-{key}.json")
+
+
+def read_backup(target: str) -> dict[str, Any] | None:
+    try:
+        with open(backup_path(target), encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("target") == target else None
+
+
+def write_atomic(path: str, text: str | None) -> None:
+    """Replace ``path`` with ``text`` atomically (None: remove it), keeping its mode."""
+    if text is None:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        return
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise SettingsError(f"{path} is read-only. Nothing was written; make it writable and run again.")
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.hookpact-{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise SettingsError(f"{path} could not be written: {exc.strerror}. The file was left as it was.") from None
+
+
+def apply(plan: SettingsPlan, *, remember: bool) -> None:
+    """Write the plan; with ``remember``, keep the previous bytes for ``uninstall``."""
+    if not plan.changes:
+        return
+    if remember:
+        existing = read_backup(plan.target)
+        before = existing["before"] if existing and existing.get("after") == plan.before else plan.before
+        record = {"target": plan.target, "before": before, "after": plan.after}
+        path = backup_path(plan.target)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(record, fh)
+    write_atomic(plan.target, plan.after)
+    if not remember:
+        try:
+            os.unlink(backup_path(plan.target))
+        except FileNotFoundError:
+            pass
+
+
+def disabled_hooks_warnings(project: str, home: str | None) -> list[str]:
+    """Every settings layer that sets ``disableAllHooks`` (it turns hookpact off too)."""
+    candidates = [os.path.join(project, ".claude", "settings.json"),
+                  os.path.join(project, ".claude", "settings.local.json")]
+    if home:
+        candidates.append(os.path.join(home, ".claude", "settings.json"))
+    found = []
+    for path in candidates:
+        try:
+            text = read_text(path)
+            data = json.loads(text) if text else None
+        except (SettingsError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("disableAllHooks"):
+            found.append(f"{path} sets \"disableAllHooks\": true, which switches off every hook, hookpact's too")
+    return found
+
+
+def default_python() -> str:
+    return os.path.abspath(sys.executable)
