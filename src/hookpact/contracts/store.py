@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import zlib
 
 import hookpact
 from hookpact.core.budget import run_command
@@ -64,9 +63,17 @@ def fingerprint(root: str) -> list[list[object]]:
     return stamps
 
 
+def cache_key(root: str) -> str:
+    """A file name for ``root``: the path itself, escaped (no hashing module on the hot path).
+
+    Over-long names are cut; the cache records its root and a mismatch just recompiles.
+    """
+    key = root.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C").replace(":", "%3A")
+    return key[-200:]
+
+
 def cache_path(state_dir: str, root: str) -> str:
-    key = f"{zlib.crc32(root.encode('utf-8', 'surrogatepass')):08x}{zlib.adler32(root.encode('utf-8', 'surrogatepass')):08x}"
-    return os.path.join(state_dir, "contracts", f"{key}.json")
+    return os.path.join(state_dir, "contracts", f"{cache_key(root)}.json")
 
 
 def read_cache(path: str) -> dict[str, Any] | None:

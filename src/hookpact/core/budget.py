@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import time
+
+# The C module directly: ``signal`` wraps it in enums at import, ~0.4 ms per hook start.
+import _signal as signal
 
 from hookpact.core.errors import BudgetExceeded
 

@@ -11,7 +11,6 @@ inside ``/repo``.
 from __future__ import annotations
 
 import os
-import unicodedata
 
 from hookpact.core.errors import InputError
 
@@ -53,6 +52,10 @@ def printable(text: str) -> str:
 
 
 def nfc(text: str) -> str:
+    if text.isascii():  # the common case; spares the unicodedata import on the hot path
+        return text
+    import unicodedata
+
     return unicodedata.normalize("NFC", text)
 
 
