@@ -17,18 +17,19 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .scripted_api import marker
 
 __all__ = [
     "ALLOWED_TOOLS",
-    "CLI_VERSION",
     "BASE_ENV",
+    "CLI_VERSION",
     "ClaudeRun",
     "ClaudeTimeout",
     "CliInfo",
     "CliNotFound",
+    "RunClaude",
     "agent_call",
     "claude_env",
     "cli_command",
@@ -114,9 +115,7 @@ class ClaudeRun:
     non_json_lines: list[str] = field(default_factory=list)
 
     def of_type(self, type_: str, subtype: str | None = None) -> list[dict[str, Any]]:
-        return [
-            e for e in self.events if e.get("type") == type_ and (subtype is None or e.get("subtype") == subtype)
-        ]
+        return [e for e in self.events if e.get("type") == type_ and (subtype is None or e.get("subtype") == subtype)]
 
     def hook_responses(self, event: str | None = None, *, hook_name: str | None = None) -> list[dict[str, Any]]:
         """``system/hook_response`` events, optionally only for a hook event (``"PreToolUse"``)
@@ -124,7 +123,8 @@ class ClaudeRun:
         return [
             e
             for e in self.of_type("system", "hook_response")
-            if (event is None or e.get("hook_event") == event) and (hook_name is None or e.get("hook_name") == hook_name)
+            if (event is None or e.get("hook_event") == event)
+            and (hook_name is None or e.get("hook_name") == hook_name)
         ]
 
     def hook_started(self, event: str | None = None) -> list[dict[str, Any]]:
@@ -144,7 +144,7 @@ class ClaudeRun:
 
     def tool_uses(self, name: str | None = None) -> list[dict[str, Any]]:
         """tool_use blocks of every assistant event (main thread and subagents), in stream order."""
-        out = []
+        out: list[dict[str, Any]] = []
         for e in self.of_type("assistant"):
             for block in e.get("message", {}).get("content", []):
                 if block.get("type") == "tool_use" and (name is None or block.get("name") == name):
@@ -189,6 +189,21 @@ class ClaudeTimeout(AssertionError):
     pass
 
 
+class RunClaude(Protocol):
+    """The type of the ``run_claude`` fixture."""
+
+    def __call__(
+        self,
+        repo: Path | str,
+        prompt: str = ...,
+        *,
+        extra_args: Sequence[str] = ...,
+        timeout: float = ...,
+        env_extra: Mapping[str, str] | None = ...,
+        check: bool = ...,
+    ) -> ClaudeRun: ...
+
+
 def run_claude(
     cli: Path | str,
     repo: Path,
@@ -200,7 +215,7 @@ def run_claude(
     timeout: float = 120,
     env_extra: Mapping[str, str] | None = None,
 ) -> ClaudeRun:
-    """Run ``claude -p`` in ``repo``; on timeout kill its whole process group and raise ClaudeTimeout."""
+    """Run ``claude -p`` in ``repo``; on timeout kill it and its hooks and raise ClaudeTimeout."""
     args = cli_command(cli, prompt, extra_args)
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -213,21 +228,15 @@ def run_claude(
         text=True,
         encoding="utf-8",
         errors="replace",
-        start_new_session=True,  # its own process group, so hooks it spawned die with it
+        start_new_session=True,
     )
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_tree(proc.pid)
         stdout, stderr = proc.communicate()
         run = ClaudeRun(args, proc.returncode, stdout, stderr, time.monotonic() - started)
         raise ClaudeTimeout(f"claude did not finish within {timeout}s; killed\n{run.describe()}") from None
-    finally:
-        # A hook left running in the background must not outlive the test.
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     run = ClaudeRun(args, proc.returncode, stdout, stderr, time.monotonic() - started)
     for line in stdout.splitlines():
         if not line.strip():
@@ -242,6 +251,52 @@ def run_claude(
         else:
             run.non_json_lines.append(line)
     return run
+
+
+def _kill_tree(leader: int) -> None:
+    """SIGKILL the CLI's process group and every process it spawned.
+
+    The CLI starts each command hook in a session of its own (setsid), so killing the CLI's group
+    would leave a hung hook running; it is found through its parent pid instead. The CLI is stopped
+    first so it cannot spawn more while the tree is read.
+    """
+    try:
+        os.killpg(leader, signal.SIGSTOP)
+    except ProcessLookupError:
+        return
+    own_group = os.getpgrp()
+    for pid in _descendants(leader):
+        try:
+            group = os.getpgid(pid)
+            if group not in (own_group, leader):
+                os.killpg(group, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.killpg(leader, signal.SIGKILL)
+
+
+def _descendants(root: int) -> list[int]:
+    """All descendants of ``root``, read from /proc (empty where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    proc = Path("/proc")
+    for entry in proc.iterdir() if proc.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Field 4 (ppid) follows the parenthesised command name, which may itself contain spaces.
+        parent = int(stat.rpartition(")")[2].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    pending = [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
 
 
 # --------------------------------------------------------------------------- project files

@@ -27,13 +27,17 @@ import gzip
 import json
 import re
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11
 
 Block = dict[str, Any]
 Turn = list[Block]
@@ -140,6 +144,8 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     body: Any  # parsed JSON, or None when the body was not JSON
+    client: tuple[str, int]  # the CLI reuses keep-alive connections; a new port means a new one
+    received: float  # time.monotonic() when the body had been read
 
 
 @dataclass
@@ -168,14 +174,14 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # otherwise a reused connection stalls ~40 ms per turn
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     # -- plumbing
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip(), 16)
                 if size == 0:
@@ -200,13 +206,12 @@ class _Handler(BaseHTTPRequestHandler):
             f"Content-Type: {content_type}\r\n"
             f"Content-Length: {len(payload)}\r\n"
             f"request-id: req_{uuid.uuid4().hex[:24]}\r\n"
-            "Connection: keep-alive\r\n"
+            f"Connection: {'close' if self.close_connection else 'keep-alive'}\r\n"
             "\r\n"
         ).encode("latin-1")
         # One write per response: headers and body in the same segment.
         self.wfile.write(head + payload)
         self.wfile.flush()
-        self.log_request(status)
 
     def _send_json(self, status: int, obj: Any) -> None:
         self._send(status, json.dumps(obj).encode(), "application/json")
@@ -216,18 +221,22 @@ class _Handler(BaseHTTPRequestHandler):
             404,
             {
                 "type": "error",
-                "error": {"type": "not_found_error", "message": f"scripted_api: no route {self.command} {self.path}"},
+                "error": {
+                    "type": "not_found_error",
+                    "message": f"scripted_api: no route {self.command} {self.path}",
+                },
             },
         )
 
     def _log(self, body: Any) -> None:
-        entry = LoggedRequest(self.command, self.path, dict(self.headers.items()), body)
+        host, port = self.client_address[:2]
+        entry = LoggedRequest(self.command, self.path, dict(self.headers.items()), body, (host, port), time.monotonic())
         with self.server.lock:
             self.server.state.log.append(entry)
 
     # -- verbs
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         raw = self._read_body()
         try:
             body: Any = json.loads(raw) if raw else None
@@ -242,28 +251,26 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._not_found()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._log(None)
         self._not_found()
 
-    do_PUT = do_DELETE = do_PATCH = do_GET  # noqa: N815
+    do_PUT = do_DELETE = do_PATCH = do_GET
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._log(None)
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self._send(404, b"", "application/json")
 
     # -- Messages API
 
     def _messages(self, body: dict[str, Any]) -> None:
         try:
             message = self.server.api._respond(body)
-        except Exception as exc:  # a broken script must fail the run loudly, not hang it in retries
+        except Exception as exc:  # a broken script must fail the run loudly, never hang it
             detail = f"scripted_api: {type(exc).__name__}: {exc}"
             with self.server.lock:
                 self.server.state.errors.append(detail)
-            # 400 is not retried by the CLI, unlike 5xx, so the run ends at once.
+            # The CLI gives up on a 400 within a second; a 5xx would be retried with backoff.
             self._send_json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": detail}})
             return
         if body.get("stream"):
@@ -297,7 +304,12 @@ def _sse(message: dict[str, Any]) -> bytes:
         else:
             opening = {"type": "text", "text": ""}
             delta = {"type": "text_delta", "text": block["text"]}
-        parts.append(event("content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}))
+        parts.append(
+            event(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": opening},
+            )
+        )
         parts.append(event("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}))
         parts.append(event("content_block_stop", {"type": "content_block_stop", "index": index}))
     parts.append(
@@ -333,7 +345,13 @@ class ScriptedApi:
 
     def start(self) -> ScriptedApi:
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="scripted-api", daemon=True)
+        # serve_forever only notices shutdown() between polls; the 0.5 s default slows every teardown.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="scripted-api",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -346,8 +364,9 @@ class ScriptedApi:
             self._thread.join()
             self._thread = None
 
-    def __enter__(self) -> ScriptedApi:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -356,8 +375,7 @@ class ScriptedApi:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("ScriptedApi is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     # -- scripting
 
@@ -381,8 +399,8 @@ class ScriptedApi:
             if turn_index >= len(script):
                 return _message(model, [text(FINAL_TEXT)], "end_turn")
             content: list[Block] = []
-            for block in script[turn_index]:
-                block = copy.deepcopy(block)
+            for scripted in script[turn_index]:
+                block = copy.deepcopy(scripted)
                 if block["type"] == "tool_use":
                     block["id"] = f"toolu_{uuid.uuid4().hex[:24]}"
                     self._state.issued[block["id"]] = _Issued(name, turn_index, block["name"], block["input"])
@@ -444,7 +462,9 @@ class ScriptedApi:
                 for block in _blocks(message):
                     if block.get("type") == "tool_result" and block.get("tool_use_id") not in results:
                         tid = block["tool_use_id"]
-                        results[tid] = ToolResult(tid, bool(block.get("is_error")), _tool_result_text(block.get("content")))
+                        results[tid] = ToolResult(
+                            tid, bool(block.get("is_error")), _tool_result_text(block.get("content"))
+                        )
         return results
 
     def tool_result_for(
@@ -452,19 +472,12 @@ class ScriptedApi:
     ) -> ToolResult:
         """The single result of the tool call matching a tool name, or a predicate over
         ``{"script", "turn", "name", "input"}``. Fails if there is not exactly one match."""
-        if isinstance(name_or_predicate, str):
-            wanted = name_or_predicate
-
-            def predicate(info: dict[str, Any]) -> bool:
-                return bool(info["name"] == wanted)
-
-        else:
-            predicate = name_or_predicate
+        want = name_or_predicate
         results = self.tool_results()
         matches = [
             tid
             for tid, info in self.issued_tool_uses(script=script).items()
-            if predicate(info) and tid in results
+            if tid in results and (info["name"] == want if isinstance(want, str) else want(info))
         ]
         if len(matches) != 1:
             raise AssertionError(
