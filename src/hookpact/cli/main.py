@@ -123,7 +123,8 @@ def cmd_contracts_overlaps(args: argparse.Namespace) -> int:
     compiled = compiler.compile_project(root)
     found = overlaps.find_overlaps(compiled, include_main=args.all)
     if not found:
-        print("no overlaps: no path is owned by two agents" + ("" if args.all else " (main excluded; --all includes it)"))
+        scope = "" if args.all else " (main excluded; --all includes it)"
+        print(f"no overlaps: no path is owned by two agents{scope}")
         return 0
     for (a, b), examples in sorted(found.items()):
         print(f"{a} and {b} both own:")

@@ -12,8 +12,8 @@ import argparse
 import json
 import os
 import re
-import sys
-from functools import lru_cache
+import unicodedata
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -24,7 +24,7 @@ from hookpact.core.errors import ContractError
 UNLISTED_POLICIES = ("deny", "allow", "main")
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str = "contract.schema.json") -> dict[str, Any]:
     text = resources.files("hookpact.contracts").joinpath(name).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
@@ -71,8 +71,10 @@ def glob_regex(pattern: str) -> tuple[str, bool]:
     """(regex, absolute) for one contract glob, via pathspec's gitignore translation."""
     from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
 
-    absolute = pattern.startswith("/")
-    normalised = pattern
+    # Target paths are matched in NFC, so the glob must be NFC too, or an NFD-typed
+    # forbidden pattern would never match.
+    normalised = unicodedata.normalize("NFC", pattern)
+    absolute = normalised.startswith("/")
     while normalised.startswith("./"):
         normalised = normalised[2:]
     parts = [p for p in normalised.strip("/").split("/") if p]

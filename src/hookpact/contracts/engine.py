@@ -16,7 +16,7 @@ import os
 import re
 
 from hookpact.core.decision import Decision, deny, passed
-from hookpact.core.paths import case_insensitive_fs, relative_to
+from hookpact.core.paths import case_insensitive_fs, nfc, relative_to
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,9 +35,13 @@ PROTECTED_HOME_FILES = (".claude/settings.json", ".claude/settings.local.json", 
 
 
 def protected_reason(form: str, root: str, home: str | None, state_dir: str) -> str | None:
-    """Why ``form`` is one of hookpact's own files, or None."""
+    """Why ``form`` is one of hookpact's own files, or None.
+
+    ``form`` is NFC (see :func:`canonical_target`), so the bases are compared as NFC too:
+    a root or HOME spelled in NFD on disk must not hide the files under it.
+    """
     def within(base: str) -> str | None:
-        return relative_to(form, base, fold_case=True)
+        return relative_to(form, nfc(base), fold_case=True)
 
     rel = within(root)
     if rel is not None:
@@ -60,7 +64,15 @@ def _regex(source: str, ignore_case: bool) -> re.Pattern[str]:
     key = (source, ignore_case)
     compiled = _REGEX_CACHE.get(key)
     if compiled is None:
-        compiled = re.compile(source, re.IGNORECASE if ignore_case else 0)
+        # A file name may hold any character but '/' and NUL: '.' must match a newline
+        # (or '**/secret*' misses 'src/a\nb/secret'), and the end anchor must be the real
+        # end ('$' also matches before a final newline, so 'a/b' would allow 'a/b\n').
+        text = source
+        for tail, strict in (("(?:/|$)", "(?:/|\\Z)"), ("/?$", "/?\\Z")):
+            if text.endswith(tail):
+                text = text[: -len(tail)] + strict
+                break
+        compiled = re.compile(text, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
         _REGEX_CACHE[key] = compiled
     return compiled
 
@@ -138,7 +150,8 @@ def decide_targets(
     state_dir: str,
 ) -> Decision:
     """Deny unless ``agent`` may modify every form of every target."""
-    root = cset["root"]
+    fs_root = cset["root"]
+    root = nfc(fs_root)  # target forms are NFC
     for target in targets:
         for form in target.forms:
             why = protected_reason(form, root, home, state_dir)
@@ -151,7 +164,7 @@ def decide_targets(
     if early is not None:
         return early
     assert contract is not None
-    ignore_case = case_insensitive_fs(root)
+    ignore_case = case_insensitive_fs(fs_root)
     matched = ""
     for target in targets:
         for form in target.forms:

@@ -22,7 +22,7 @@ def sample_path(pattern: str) -> str:
     text = text.replace("**", SAMPLE_NAME)
     text = re.sub(r"\[[^\]]*\]", "x", text)
     text = text.replace("*", SAMPLE_NAME).replace("?", "x")
-    if pattern.endswith("/") or pattern.endswith("**"):
+    if pattern.endswith(("/", "**")):
         text = f"{text.rstrip('/')}/{SAMPLE_NAME}"
     return text
 
@@ -38,7 +38,11 @@ def project_files(root: str, limit: int = 20000) -> list[str]:
     return found
 
 
-def find_overlaps(compiled: dict[str, Any], *, include_main: bool = False) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+Overlaps = dict[tuple[str, str], list[tuple[str, str, str]]]
+
+
+def find_overlaps(compiled: dict[str, Any], *, include_main: bool = False) -> Overlaps:
+    """(agent, agent) -> [(path, rule of the first, rule of the second)], sorted by agent name."""
     root = compiled["root"]
     contracts = {a: c for a, c in compiled["contracts"].items() if include_main or a != "main"}
     candidates = set(project_files(root))

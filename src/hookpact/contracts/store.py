@@ -69,7 +69,9 @@ def cache_key(root: str) -> str:
     Over-long names are cut; the cache records its root and a mismatch just recompiles.
     """
     key = root.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C").replace(":", "%3A")
-    return key[-200:]
+    # Cut by bytes, not characters: a file name is at most 255 bytes, and a character of a
+    # non-ASCII root takes up to four. A character split by the cut is dropped.
+    return key.encode("utf-8", "surrogatepass")[-200:].decode("utf-8", "ignore")
 
 
 def cache_path(state_dir: str, root: str) -> str:

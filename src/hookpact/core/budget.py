@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 # The C module directly: ``signal`` wraps it in enums at import, ~0.4 ms per hook start.
-import _signal as signal
+import _signal as signal  # type: ignore[import-not-found,unused-ignore]
+import time
 
 from hookpact.core.errors import BudgetExceeded
 
@@ -79,7 +78,7 @@ class _Alarm:
                  tb: TracebackType | None) -> None:
         if self.armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)  # type: ignore[arg-type]
+            signal.signal(signal.SIGALRM, self.previous)
 
 
 def run_within(deadline: Deadline, doing: str, fn: Callable[..., T], *args: object) -> T:
@@ -100,7 +99,8 @@ def run_command(argv: list[str], deadline: Deadline, doing: str, *, margin: floa
     if timeout <= 0:
         raise BudgetExceeded(f"no budget left for {doing}")
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         raise BudgetExceeded(f"{doing} did not finish within the hook's budget ({timeout:.2f}s left)") from None
     return proc.returncode, proc.stdout, proc.stderr

@@ -29,6 +29,22 @@ def state_dir(env: Mapping[str, str] | None = None) -> str:
     return os.path.join(home, ".local", "state", "hookpact")
 
 
+def data_dir(env: Mapping[str, str] | None = None) -> str:
+    """hookpact's private data (the audit key), apart from the state dir that holds the log.
+
+    ``HOOKPACT_DATA_DIR`` wins; then ``$XDG_DATA_HOME/hookpact``; then ``~/.local/share/hookpact``.
+    """
+    env = os.environ if env is None else env
+    explicit = env.get("HOOKPACT_DATA_DIR")
+    if explicit:
+        return os.path.abspath(explicit)
+    xdg = env.get("XDG_DATA_HOME")
+    if xdg and os.path.isabs(xdg):
+        return os.path.join(xdg, "hookpact")
+    home = env.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".local", "share", "hookpact")
+
+
 def project_dir(event_cwd: str, env: Mapping[str, str] | None = None) -> str:
     """The project root: Claude Code's launch directory, else the event's cwd."""
     env = os.environ if env is None else env

@@ -13,6 +13,7 @@ from hookpact.core.errors import InputError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any, BinaryIO, TypedDict
 
     from typing_extensions import NotRequired
@@ -47,7 +48,7 @@ _STRING_FIELDS = ("session_id", "cwd", "hook_event_name", "transcript_path", "pr
                   "permission_mode", "agent_id", "agent_type", "tool_name", "tool_use_id")
 
 
-def max_event_bytes(env: dict[str, str] | os._Environ[str] | None = None) -> int:
+def max_event_bytes(env: Mapping[str, str] | None = None) -> int:
     raw = (env if env is not None else os.environ).get("HOOKPACT_MAX_EVENT_BYTES", "")
     try:
         value = int(raw)
@@ -83,12 +84,13 @@ def parse_event(data: bytes, *, expected_events: frozenset[str] | None = None) -
     for name in _STRING_FIELDS:
         if name in event and not isinstance(event[name], str):
             raise InputError(f"event field {name!r} must be a string, got {type(event[name]).__name__}", field=name)
-    name = event.get("hook_event_name")
+    name = event.get("hook_event_name") or ""
     if not name:
         raise InputError("event field 'hook_event_name' is missing", field="hook_event_name")
     if expected_events is not None and name not in expected_events:
         raise InputError(
-            f"this hook handles {', '.join(sorted(expected_events))} but received {name!r}; check its matcher in settings",
+            f"this hook handles {', '.join(sorted(expected_events))} but received {name!r}; "
+            "check its matcher in settings",
             field="hook_event_name",
         )
     if "cwd" not in event:

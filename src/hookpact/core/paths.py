@@ -108,11 +108,20 @@ def relative_to(path: str, root: str, *, fold_case: bool = False) -> str | None:
 
     Whole components only: ``/repo-evil/x`` is not inside ``/repo``.
     """
-    a, b = (path.casefold(), root.casefold()) if fold_case else (path, root)
-    if a == b:
+    if fold_case:
+        # Compare whole components: folding can change a string's length ('ß' -> 'ss'),
+        # so an offset into the folded root is not an offset into ``path``.
+        root_parts = root.rstrip(os.sep).split(os.sep)
+        path_parts = path.split(os.sep)
+        if len(path_parts) < len(root_parts):
+            return None
+        if any(p.casefold() != r.casefold() for p, r in zip(path_parts, root_parts, strict=False)):
+            return None
+        return "/".join(part for part in path_parts[len(root_parts):] if part)
+    if path == root:
         return ""
-    prefix = b if b.endswith(os.sep) else b + os.sep
-    if a.startswith(prefix):
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if path.startswith(prefix):
         rel = path[len(prefix):]
         return rel.replace(os.sep, "/") if os.sep != "/" else rel
     return None

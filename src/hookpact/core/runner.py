@@ -98,7 +98,7 @@ def run_hook(
         event_name = event["hook_event_name"]
         ctx = HookContext.for_event(event, env, deadline)
         decision = run_within(deadline, f"running the {spec.name} hook", decide, event, ctx)
-    except Exception as exc:  # noqa: BLE001 - every failure has a defined outcome
+    except Exception as exc:
         error = exc
         decision = failure_decision(spec, exc)
     payload = hook_io.render(decision, event_name)

@@ -142,9 +142,8 @@ def merged(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]]) -> dic
         at = positions.get(event, len(current))
         current[at:at] = groups
     for event in list(hooks):
-        if not hooks[event] and event not in original_events:
-            del hooks[event]
-        elif not hooks[event] and event in positions and event not in wanted:
+        emptied_by_us = event not in original_events or (event in positions and event not in wanted)
+        if not hooks[event] and emptied_by_us:
             del hooks[event]
     if not hooks and not had_hooks:
         clean.pop("hooks", None)
