@@ -341,3 +341,19 @@ def test_decisions_are_independent_of_the_regex_cache_order(team: Project) -> No
     # The same regex compiled case-sensitively and ignoring case are distinct entries.
     assert team.decide("backend", "src/backend/Secrets/x").rule == "outputs.forbidden_patterns[0]"
     assert team.decide("backend", "Src/backend/x").rule == "outputs.allowed_modifications"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("docs/guide.md", "pass"),
+        ("src/frontend/notes.md/evil.js", "deny"),  # a wildcard last segment names files, not directories
+        ("docs/a/b", "pass"),  # 'docs/' names a directory and everything below it
+        ("src/axb", "deny"),
+        ("src/a/b", "deny"),  # a character class never matches '/'
+        ("src/ayb", "pass"),
+    ],
+)
+def test_allowed_globs_are_not_looser_than_they_read(tmp_path: Path, path: str, kind: str) -> None:
+    project = build(tmp_path, {"docs": contract("*.md", "docs/", "src/a[!x]b")})
+    assert project.decide("docs", str(project.root / path)).kind == kind

@@ -334,12 +334,15 @@ def test_the_process_denies_on_a_broken_contract_with_the_fix(project: Path) -> 
     assert "hookpact contracts validate" in reason
 
 
-def test_the_process_fails_closed_when_contracts_cannot_be_compiled(project: Path, tmp_path: Path) -> None:
+def test_the_process_still_decides_when_its_state_dir_cannot_be_written(project: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("")
-    code, output, _ = run_hook_process(MODULE, _valid(project), {**_env(project), "HOOKPACT_STATE_DIR": str(blocker)})
+    env = {**_env(project), "HOOKPACT_STATE_DIR": str(blocker)}
+    assert run_hook_process(MODULE, _valid(project), env) == (0, None, "")
+    outside = pre_tool_event(path=project / "lib/x.py", cwd=project, agent_type="backend", agent_id="ab12")
+    code, output, _ = run_hook_process(MODULE, outside, env)
     assert code == 0 and output is not None
-    assert "the contracts could not be compiled" in output["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "outside outputs.allowed_modifications" in output["hookSpecificOutput"]["permissionDecisionReason"]
 
 
 def test_the_process_picks_up_a_contract_edit(project: Path) -> None:
@@ -419,3 +422,28 @@ def test_a_cold_cache_compiles_in_another_process_not_this_one(project: Path) ->
     result = json.loads(_child(DECIDE_CHILD, event, project).stdout)
     assert result["decision"] == "pass"
     assert _top_level(result["modules"]).isdisjoint(HEAVY)
+
+
+def test_a_symlinked_project_directory_is_the_same_project(project: Path, tmp_path: Path) -> None:
+    """Claude Code launched through a symlink names files by the link; contracts still apply."""
+    link = tmp_path / "link-to-repo"
+    link.symlink_to(project)
+    inside = pre_tool_event(path=link / "src/backend/a.py", cwd=link, agent_type="backend", agent_id="ab12")
+    assert run_hook_process(MODULE, inside, {"CLAUDE_PROJECT_DIR": str(link)}) == (0, None, "")
+    settings = pre_tool_event(path=link / ".claude/settings.json", cwd=link, agent_type="backend", agent_id="ab12")
+    code, output, _ = run_hook_process(MODULE, settings, {"CLAUDE_PROJECT_DIR": str(link)})
+    assert output is not None and "part of hookpact's configuration" in output["hookSpecificOutput"][
+        "permissionDecisionReason"]
+
+
+@pytest.mark.parametrize(("agent_id", "path", "denied"), [
+    (None, "docs/guide.md", False),  # `claude --agent reviewer`: no contract of its own, so main.json
+    (None, "src/backend/a.py", True),
+    ("ab12", "docs/guide.md", True),  # a reviewer *subagent* without a contract follows unlisted_agent
+])
+def test_the_main_thread_of_claude_agent_falls_back_to_main(
+    project: Path, agent_id: str | None, path: str, denied: bool
+) -> None:
+    event = pre_tool_event(path=project / path, cwd=project, agent_type="reviewer", agent_id=agent_id)
+    code, output, _ = run_hook_process(MODULE, event, _env(project))
+    assert code == 0 and (output is not None) == denied

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import sys
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -67,8 +68,14 @@ def schema_errors(document: Any, schema_name: str, display: str) -> list[Contrac
     return [ContractError(err.message, file=display, key_path=key_path(err.absolute_path)) for err in errors]
 
 
-def glob_regex(pattern: str) -> tuple[str, bool]:
-    """(regex, absolute) for one contract glob, via pathspec's gitignore translation."""
+def glob_regex(pattern: str, *, file_only_wildcards: bool = False) -> tuple[str, bool]:
+    """(regex, absolute) for one contract glob, via pathspec's gitignore translation.
+
+    Two departures from gitignore, both toward less surprise in an allow-list: a character
+    class never matches ``/`` (``a[!x]b`` must not reach ``a/b``), and with
+    ``file_only_wildcards`` a last segment with a wildcard names files only, so ``*.md``
+    does not allow everything inside a directory called ``notes.md/``.
+    """
     from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
 
     # Target paths are matched in NFC, so the glob must be NFC too, or an NFD-typed
@@ -81,7 +88,7 @@ def glob_regex(pattern: str) -> tuple[str, bool]:
     if ".." in parts:
         raise ValueError("'..' is not allowed in a glob; write the absolute path instead")
     if absolute and not parts:
-        raise ValueError("'/' alone would allow the whole file system")
+        raise ValueError("'/' alone would match the whole file system")
     if absolute:
         # Anchor absolute globs at the file-system root: '/tmp/x/**' -> 'tmp/x/**' matched
         # against the absolute path without its leading slash.
@@ -89,6 +96,11 @@ def glob_regex(pattern: str) -> tuple[str, bool]:
     regex, include = GitIgnoreBasicPattern.pattern_to_regex(normalised)
     if regex is None or not include:
         raise ValueError("the glob matches nothing")
+    regex = re.sub(r"\[\^(?!/)", "[^/", regex)
+    last = parts[-1] if parts else ""
+    if (file_only_wildcards and not pattern.endswith("/") and last != "**"
+            and any(ch in last for ch in "*?[") and regex.endswith("(?:/|$)")):
+        regex = regex[: -len("(?:/|$)")] + "\\Z"
     re.compile(regex)
     return regex, absolute
 
@@ -97,7 +109,7 @@ def compile_rules(patterns: list[str], key: str, display: str) -> tuple[list[dic
     rules, errors = [], []
     for index, pattern in enumerate(patterns):
         try:
-            regex, absolute = glob_regex(pattern)
+            regex, absolute = glob_regex(pattern, file_only_wildcards=key.startswith("outputs.allowed"))
         except (ValueError, re.error) as exc:
             errors.append(ContractError(f"{pattern!r} is not a usable glob: {exc}", file=display,
                                         key_path=f"{key}[{index}]"))
@@ -200,9 +212,18 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Compile a project's contracts for the scope hook.")
     parser.add_argument("--root", required=True)
     parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--print", action="store_true", help="also print the compiled set; a cache that "
+                        "cannot be written is then not an error")
     args = parser.parse_args(argv)
     compiled = compile_project(args.root)
-    write_cache(compiled, args.state_dir)
+    try:
+        write_cache(compiled, args.state_dir)
+    except OSError as exc:
+        if not args.print:
+            raise
+        print(f"warning: the compiled contracts could not be cached: {exc}", file=sys.stderr)
+    if args.print:
+        sys.stdout.write(json.dumps(compiled, separators=(",", ":")))
     return 0
 
 

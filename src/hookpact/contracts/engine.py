@@ -108,8 +108,14 @@ def agent_label(agent: str) -> str:
     return f"agent {agent!r}"
 
 
-def resolve_contract(cset: dict[str, Any], agent: str) -> tuple[dict[str, Any] | None, Decision | None]:
-    """(contract to apply, or a decision made without one)."""
+def resolve_contract(
+    cset: dict[str, Any], agent: str, *, main_thread: bool = False
+) -> tuple[dict[str, Any] | None, Decision | None]:
+    """(contract to apply, or a decision made without one).
+
+    ``main_thread``: the caller is the main thread of ``claude --agent NAME`` (agent_type
+    set, no agent_id); without a contract of its own it falls back to ``main.json``.
+    """
     if cset.get("settings_errors"):
         return None, deny(
             "hookpact's settings are invalid, so no write can be checked: " + "; ".join(cset["settings_errors"])
@@ -124,6 +130,8 @@ def resolve_contract(cset: dict[str, Any], agent: str) -> tuple[dict[str, Any] |
             rule="broken-contract", source=SOURCE)
     if agent in contracts:
         return contracts[agent], None
+    if main_thread and agent != "main" and ("main" in contracts or "main" in errors):
+        return resolve_contract(cset, "main")
     if not contracts and not errors:
         return None, passed("no-contracts", source=SOURCE)
     policy = cset.get("settings", {}).get("unlisted_agent", "deny")
@@ -148,6 +156,7 @@ def decide_targets(
     *,
     home: str | None,
     state_dir: str,
+    main_thread: bool = False,
 ) -> Decision:
     """Deny unless ``agent`` may modify every form of every target."""
     fs_root = cset["root"]
@@ -160,7 +169,7 @@ def decide_targets(
                     f"hookpact: {agent_label(agent)} may not modify {target.display}: {why}. No agent may change "
                     "hookpact's configuration; a person can edit it, or run `hookpact install`/`uninstall`.",
                     rule="protected", source=SOURCE)
-    contract, early = resolve_contract(cset, agent)
+    contract, early = resolve_contract(cset, agent, main_thread=main_thread)
     if early is not None:
         return early
     assert contract is not None

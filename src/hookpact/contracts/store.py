@@ -106,12 +106,18 @@ def load(root: str, state_dir: str, deadline: Deadline) -> dict[str, Any]:
     if is_fresh(cache, root, stamps):
         assert cache is not None
         return cache
-    code, _out, err = run_command(
-        [sys.executable, "-I", "-m", "hookpact.contracts.compile", "--root", root, "--state-dir", state_dir],
+    code, out, err = run_command(
+        [sys.executable, "-I", "-m", "hookpact.contracts.compile", "--root", root, "--state-dir", state_dir,
+         "--print"],
         deadline, "compiling the contracts",
     )
-    cache = read_cache(path)
-    if code != 0 or cache is None:
+    # The compiler prints what it compiled, so a state dir that cannot be written (a
+    # read-only or full disk) costs a compile per call rather than denying every write.
+    try:
+        cache = json.loads(out) if code == 0 else None
+    except ValueError:
+        cache = read_cache(path)
+    if code != 0 or not isinstance(cache, dict):
         tail = err.strip().splitlines()[-1:] or ["no output"]
         raise ContractError(f"the contracts could not be compiled ({tail[0]})", file=contracts_dir(root))
     if not is_fresh(cache, root, fingerprint(root)):

@@ -103,6 +103,24 @@ def canonical_target(raw: object, cwd: str, env: Mapping[str, str] | None = None
     return Target(raw, shown, tuple(nfc(form) for form in forms))
 
 
+def rebase(target: Target, alias: str, real: str) -> Target:
+    """``target`` with forms under ``alias`` (a symlinked spelling of ``real``) moved to ``real``.
+
+    Claude Code may name files through a symlinked project directory; contracts are matched
+    against the resolved root, so without this every such write would look outside the project.
+    """
+    alias, real = nfc(os.path.normpath(alias)), nfc(real)
+    if alias == real:
+        return target
+    forms: list[str] = []
+    for form in target.forms:
+        rel = relative_to(form, alias)
+        moved = form if rel is None else (os.path.join(real, rel) if rel else real)
+        if moved not in forms:
+            forms.append(moved)
+    return Target(target.raw, target.display, tuple(forms))
+
+
 def relative_to(path: str, root: str, *, fold_case: bool = False) -> str | None:
     """``path`` relative to ``root`` (POSIX separators), or None if outside it.
 

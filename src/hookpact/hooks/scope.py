@@ -11,7 +11,7 @@ from hookpact.contracts import engine, store
 from hookpact.core.decision import deny
 from hookpact.core.errors import InputError
 from hookpact.core.events import agent_of
-from hookpact.core.paths import canonical_target
+from hookpact.core.paths import canonical_target, rebase
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,14 +41,16 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     raws = target_paths(event["tool_name"], event["tool_input"])
     if raws is None:
         return None
-    agent, _agent_id = agent_of(event)
+    agent, agent_id = agent_of(event)
     try:
         targets = [canonical_target(raw, event["cwd"], ctx.env) for raw in raws]
     except InputError as exc:
         return deny(f"hookpact: {engine.agent_label(agent)} may not modify this path: {exc}. "
                     "Use a plain path inside the project.", rule="unusable-path", source=NAME)
     cset = store.load(ctx.project_dir, ctx.state_dir, ctx.deadline)
-    return engine.decide_targets(cset, agent, targets, home=ctx.env.get("HOME"), state_dir=ctx.state_dir)
+    targets = [rebase(target, ctx.project_dir, cset["root"]) for target in targets]
+    return engine.decide_targets(cset, agent, targets, home=ctx.env.get("HOME"), state_dir=ctx.state_dir,
+                                 main_thread=agent_id is None)
 
 
 def main(argv: list[str] | None = None) -> int:
