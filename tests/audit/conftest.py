@@ -1,0 +1,36 @@
+"""Audit tests: a writer on the test's own state and data directories (tests/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookpact.audit.writer import AuditWriter
+
+
+@pytest.fixture(autouse=True)
+def _no_audit_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HOOKPACT_AUDIT_CONTENT", "HOOKPACT_AUDIT_CONTENT_MAX", "HOOKPACT_AUDIT_LOCK_WAIT",
+                 "HOOKPACT_AUDIT_SEGMENT_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def state(hermetic_env: Any) -> Path:
+    return Path(hermetic_env.state_dir)
+
+
+@pytest.fixture
+def data(hermetic_env: Any) -> Path:
+    return Path(hermetic_env.home) / ".local" / "share" / "hookpact"
+
+
+@pytest.fixture
+def make_writer(state: Path, data: Path) -> Callable[..., AuditWriter]:
+    def make(**options: Any) -> AuditWriter:
+        return AuditWriter(str(state), str(data), **options)
+
+    return make

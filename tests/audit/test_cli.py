@@ -1,0 +1,191 @@
+"""``hookpact audit``: path, tail, query, stats, verify; filters; flat-memory stats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookpact.audit import reader, stats
+from hookpact.audit.verify import EXIT_CODES
+from hookpact.audit.writer import AuditWriter
+from hookpact.cli.main import main
+from hookpact.core.log import record_run
+
+from .support import log_path, rec
+
+Capsys = pytest.CaptureFixture[str]
+
+
+@pytest.fixture
+def populated(make_writer: Callable[..., AuditWriter], state: Path) -> AuditWriter:
+    w = make_writer()
+    record_run(str(state), {"ts": "2026-11-21T10:00:00Z", "hook": "scope", "event": "PreToolUse", "tool": "Write",
+                            "agent": "backend", "agent_id": "ab12cd", "session_id": "s-one", "outcome": "deny",
+                            "decision": "deny", "rule": "outputs.allowed_modifications", "tool_use_id": "toolu_d",
+                            "duration_ms": 1.0})
+    w.append([
+        rec(1, "s-one", paths=["/r/a.py"]),
+        rec(2, "s-one", tool="Bash", duration_ms=100, agent="backend", agent_id="ab12cd"),
+        rec(3, "s-two", tool="Bash", ok=False, error="Exit code 1", duration_ms=300, event="PostToolUseFailure"),
+        {"ts": "2026-11-21T11:00:00.000Z", "event": "SessionEnd", "session": "s-two", "agent": "main",
+         "end_reason": "other"},
+    ])
+    return w
+
+
+def run(capsys: Capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["audit", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_the_actions(capsys: Capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["audit", "--help"])
+    out = capsys.readouterr().out
+    for action in ("path", "tail", "query", "stats", "verify"):
+        assert action in out
+
+
+def test_verify_help_documents_every_exit_code(capsys: Capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["audit", "verify", "--help"])
+    out = capsys.readouterr().out
+    for kind, code in EXIT_CODES.items():
+        assert f"{code:<3} {kind}:" in out
+
+
+def test_path(capsys: Capsys, populated: AuditWriter, state: Path, data: Path) -> None:
+    code, out, _ = run(capsys, "path")
+    assert (code, out) == (0, f"{log_path(state)}\n")
+    code, out, _ = run(capsys, "path", "--all")
+    assert code == 0 and str(data) in out and ".initial.key" in out
+
+
+def test_query_table_jsonl_csv(capsys: Capsys, populated: AuditWriter) -> None:
+    code, out, _ = run(capsys, "query")
+    assert code == 0 and len(out.splitlines()) == 5
+    assert "DENY (outputs.allowed_modifications)" in out and "[scope]" in out
+    assert "FAILED Exit code 1" in out and "backend#ab12cd" in out
+    code, out, _ = run(capsys, "query", "--format", "jsonl")
+    got = [json.loads(line) for line in out.splitlines()]
+    assert [r["seq"] for r in got] == [1, 2, 3, 4, 5] and all("mac" in r for r in got)
+    code, out, _ = run(capsys, "query", "--format", "csv", "--tool", "Bash")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["tool"], r["ok"], r["duration_ms"]) for r in rows] == [("Bash", "True", "100"), ("Bash", "False", "300")]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], [1, 2, 3, 4, 5]),
+    (["--session", "s-two"], [4, 5]),
+    (["--session", "s-"], [1, 2, 3, 4, 5]),
+    (["--agent", "backend"], [1, 3]),
+    (["--agent", "ab12"], [1, 3]),
+    (["--agent", "main"], [2, 4, 5]),
+    (["--tool", "Bash"], [3, 4]),
+    (["--tool", "Write,Bash"], [1, 2, 3, 4]),
+    (["--event", "PreToolUse"], [1]),
+    (["--event", "SessionEnd,PostToolUseFailure"], [4, 5]),
+    (["--decision", "deny"], [1]),
+    (["--since", "2026-11-21T10:30"], [5]),
+    (["--until", "2026-11-21T10:00:01Z"], [1, 2]),
+    (["--since", "2026-11-21", "--until", "2026-11-21T10:00:02.000Z", "--tool", "Bash"], [3]),
+    (["--tool", "Bash", "--limit", "1"], [3]),
+])
+def test_query_filters(capsys: Capsys, populated: AuditWriter, args: list[str], expected: list[int]) -> None:
+    code, out, _ = run(capsys, "query", "--format", "jsonl", *args)
+    assert code == 0
+    assert [json.loads(line)["seq"] for line in out.splitlines()] == expected
+
+
+def test_bad_filters_are_errors(capsys: Capsys, populated: AuditWriter) -> None:
+    assert run(capsys, "query", "--decision", "maybe")[0] == 1
+    code, _, err = run(capsys, "query", "--since", "yesterday")
+    assert code == 1 and "cannot read the time" in err
+
+
+def test_relative_times() -> None:
+    from hookpact.audit.record import utc_timestamp
+
+    assert reader.parse_time("2h", now=1795000000.0) == utc_timestamp(1795000000.0 - 7200)
+    assert reader.parse_time("1.5d", now=1795000000.0) == utc_timestamp(1795000000.0 - 129600)
+    assert reader.parse_time("2026-11-21T10:00") == "2026-11-21T10:00:00.000Z"
+
+
+def test_tail_shows_the_last_records(capsys: Capsys, populated: AuditWriter) -> None:
+    code, out, _ = run(capsys, "tail", "-n", "2")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2 and "FAILED" in lines[0] and "SessionEnd" in lines[1]
+    code, out, _ = run(capsys, "tail", "-n", "1", "--json", "--tool", "Write")
+    assert json.loads(out)["seq"] == 2
+
+
+def test_tail_follow_sees_new_records_and_rotation(make_writer: Callable[..., AuditWriter], state: Path) -> None:
+    w = make_writer(segment_bytes=1200)
+    w.append([rec(1)])
+    flt = reader.Filter(tool="Write")
+    seen: list[int] = []
+    _, position = reader.last_records(str(state), flt, 10)
+    done = threading.Event()
+    thread = threading.Thread(target=reader.follow, args=(str(state), flt, lambda line, r: seen.append(r["seq"])),
+                              kwargs={"start": position, "poll": 0.01, "stop": done.is_set})
+    thread.start()
+    try:
+        for n in range(2, 12):
+            w.append([rec(n), rec(100 + n, tool="Bash")])  # rotates every few appends
+        deadline = time.monotonic() + 10
+        while len(seen) < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        done.set()
+        thread.join()
+    assert len(list(log_path(state).parent.glob("audit-*.jsonl"))) >= 2
+    assert seen == list(range(2, 22, 2))  # every Write, once, in order, across segments
+
+
+def test_stats(capsys: Capsys, populated: AuditWriter, state: Path) -> None:
+    record_run(str(state), {"hook": "audit", "outcome": "error", "timed_out": True, "duration_ms": 5000})
+    code, out, _ = run(capsys, "stats", "--json")
+    result: dict[str, Any] = json.loads(out)
+    assert result["total"] == {"records": 5, "calls": 3, "denials": 1, "failures": 1,
+                               "p50_ms": pytest.approx(100, rel=0.02),
+                               "p95_ms": pytest.approx(300, rel=0.02)}
+    assert result["by_tool"]["Bash"]["calls"] == 2 and result["by_tool"]["Write"]["denials"] == 1
+    assert set(result["by_agent"]) == {"main", "backend"} and result["by_session"]["s-two"]["records"] == 2
+    assert result["hooks"]["audit"]["failures"] == 1 and result["hooks"]["audit"]["timeout_rate"] == 1.0
+    assert result["hooks"]["scope"]["runs"] == 1
+    code, out, _ = run(capsys, "stats")
+    assert code == 0 and "by tool" in out and "hook runs" in out and "1 denial(s)" in out
+
+
+def test_histogram_quantiles_are_within_two_percent() -> None:
+    hist = stats.Histogram()
+    values = [float(v) for v in range(1, 10001)]
+    for v in values:
+        hist.add(v)
+    for q in (0.5, 0.95, 0.99):
+        exact = values[int(q * len(values)) - 1]
+        assert hist.quantile(q) == pytest.approx(exact, rel=0.02)
+    assert len(hist.buckets) < 500  # memory: buckets, not values
+    zero = stats.Histogram()
+    zero.add(0)
+    assert zero.quantile(0.5) == 0.0 and stats.Histogram().quantile(0.5) is None
+
+
+def test_verify_exit_codes_through_the_cli(capsys: Capsys, populated: AuditWriter, state: Path) -> None:
+    code, out, _ = run(capsys, "verify")
+    assert code == 0 and out.splitlines()[-1] == "verify: OK"
+    path = log_path(state)
+    lines = path.read_bytes().splitlines()
+    path.write_bytes(b"\n".join([lines[0], *lines[2:]]) + b"\n")
+    code, out, _ = run(capsys, "verify", "--json")
+    report = json.loads(out)
+    assert code == 4 and report["first_bad"]["kind"] == "deleted" and report["first_bad"]["seq"] == 2
