@@ -58,6 +58,45 @@ def scope_events(project: Path) -> dict[str, bytes]:
     return {"scope (allowed write)": json.dumps(allowed).encode(), "scope (denied write)": json.dumps(denied).encode()}
 
 
+def audit_events(project: Path) -> dict[str, bytes]:
+    """PostToolUse of a Write (content hashed) and of a Bash call, from a subagent."""
+    base = {"session_id": "bench", "transcript_path": str(project / "t.jsonl"), "cwd": str(project),
+            "permission_mode": "acceptEdits", "hook_event_name": "PostToolUse", "agent_id": "a1b2c3",
+            "agent_type": "backend", "tool_use_id": "toolu_bench", "prompt_id": "p1", "duration_ms": 12}
+    path = str(project / "src/backend/api.py")
+    write = {**base, "tool_name": "Write", "tool_input": {"file_path": path, "content": "x = 1\n" * 200},
+             "tool_response": {"type": "create", "filePath": path, "content": "x = 1\n" * 200,
+                               "structuredPatch": [], "originalFile": None, "userModified": False}}
+    bash = {**base, "tool_name": "Bash", "tool_input": {"command": "pytest -q", "description": "run tests"},
+            "tool_response": {"stdout": "." * 400 + "\n10 passed", "stderr": "", "interrupted": False,
+                              "isImage": False, "noOutputExpected": False}}
+    return {"audit (PostToolUse Write)": json.dumps(write).encode(),
+            "audit (PostToolUse Bash)": json.dumps(bash).encode()}
+
+
+def bash_events(project: Path) -> dict[str, bytes]:
+    """Bash calls from a subagent: the read-only fast path, a parsed harmless command, a write, a denied write."""
+    base = {"session_id": "bench", "transcript_path": str(project / "t.jsonl"), "cwd": str(project),
+            "permission_mode": "acceptEdits", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "agent_id": "a1b2c3", "agent_type": "backend", "tool_use_id": "toolu_bench"}
+    commands = {
+        "bash_guard (ls, fast path)": "ls -la src/backend",
+        "bash_guard (harmless, parsed)": "grep -rn TODO src | sort | head -20",
+        "bash_guard (write, allowed)": "cd src/backend && sed -i 's/a/b/' api.py && echo ok > build.log",
+        "bash_guard (write, denied)": "echo 'export {}' > src/frontend/app.ts",
+    }
+    return {label: json.dumps({**base, "tool_input": {"command": command, "description": "bench"}}).encode()
+            for label, command in commands.items()}
+
+
+def mcp_events(project: Path) -> dict[str, bytes]:
+    event = {"session_id": "bench", "transcript_path": str(project / "t.jsonl"), "cwd": str(project),
+             "permission_mode": "acceptEdits", "hook_event_name": "PreToolUse", "tool_name": "mcp__fs__write_file",
+             "agent_id": "a1b2c3", "agent_type": "backend", "tool_use_id": "toolu_bench",
+             "tool_input": {"path": str(project / "src/backend/api.py"), "content": "x = 1\n"}}
+    return {"mcp_guard (write_file, allowed)": json.dumps(event).encode()}
+
+
 def time_once(command: str, stdin: bytes, env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
     proc = subprocess.run(["/bin/sh", "-c", command], input=stdin, env=env, cwd=cwd,
@@ -90,6 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         scope = hook_command(HOOKS["scope"], python)
         for label, event in events.items():
             commands[label] = (scope, event)
+        bash_guard = hook_command(HOOKS["bash_guard"], python)
+        for label, event in bash_events(project).items():
+            commands[label] = (bash_guard, event)
+        mcp_guard = hook_command(HOOKS["mcp_guard"], python)
+        for label, event in mcp_events(project).items():
+            commands[label] = (mcp_guard, event)
+        audit = hook_command(HOOKS["audit"], python)
+        for label, event in audit_events(project).items():
+            commands[label] = (audit, event)
         for command, stdin in commands.values():  # warm-up: page cache, .pyc files, compiled contracts
             for _ in range(3):
                 time_once(command, stdin, env, project)
@@ -111,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'command':24} {'median ms':>10} {'x bare':>8} {'x noop':>8}")
+    print(f"{'command':34} {'median ms':>10} {'x bare':>8} {'x noop':>8}")
     for label in commands:
-        print(f"{label:24} {result['median_ms'][label]:>10.2f} {result['ratio_to_bare'][label]:>8.3f} "
+        print(f"{label:34} {result['median_ms'][label]:>10.2f} {result['ratio_to_bare'][label]:>8.3f} "
               f"{result['ratio_to_noop'][label]:>8.3f}")
     print(f"written to {args.output}")
     return 0

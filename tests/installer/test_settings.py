@@ -28,8 +28,10 @@ def uninstall(path: Path) -> settings.SettingsPlan:
     return plan
 
 
-def ours(data: dict) -> list[dict]:
-    return [h for groups in data.get("hooks", {}).values() for g in groups for h in g["hooks"] if settings.is_ours(h)]
+def ours(data: dict, hook: str = "scope") -> list[dict]:
+    """hookpact's handlers for one hook (other hooks, e.g. audit, add their own events)."""
+    return [h for groups in data.get("hooks", {}).values() for g in groups for h in g["hooks"]
+            if settings.is_ours(h) and settings.OURS.search(h["command"]).group(1) == hook]
 
 
 FOREIGN = """{
@@ -50,8 +52,9 @@ def test_install_into_missing_file_creates_it_with_enforcing_entry(tmp_path: Pat
     path = tmp_path / ".claude" / "settings.json"
     install(path)
     data = json.loads(path.read_text())
-    (group,) = data["hooks"]["PreToolUse"]
-    assert group["matcher"] == "Write|Edit|NotebookEdit"
+    groups = data["hooks"]["PreToolUse"]
+    assert [g["matcher"] for g in groups] == ["Write|Edit|NotebookEdit", "Bash", "mcp__.*"]
+    group = groups[0]
     (entry,) = group["hooks"]
     assert entry["onFailure"] == "block" and entry["timeout"] == 10 and entry["type"] == "command"
     argv = shlex.split(entry["command"])
@@ -66,7 +69,7 @@ def test_install_keeps_foreign_keys_hooks_order_and_indent(tmp_path: Path) -> No
     data = json.loads(text)
     assert list(data) == ["permissions", "model", "hooks", "zzz_unknown"]
     assert data["hooks"]["PreToolUse"][0] == {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]}
-    assert data["hooks"]["Stop"] == [{"hooks": [{"type": "command", "command": "notify"}]}]
+    assert data["hooks"]["Stop"][0] == {"hooks": [{"type": "command", "command": "notify"}]}
     assert len(ours(data)) == 1
     assert text.splitlines()[1].startswith("    \"permissions\"")  # 4-space indent kept
 

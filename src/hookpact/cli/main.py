@@ -95,7 +95,7 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
 def cmd_contracts_explain(args: argparse.Namespace) -> int:
     from hookpact.contracts import compile as compiler
     from hookpact.contracts import engine
-    from hookpact.core.dirs import state_dir
+    from hookpact.core.dirs import data_dir, state_dir
     from hookpact.core.errors import InputError
     from hookpact.core.paths import canonical_target
 
@@ -107,7 +107,7 @@ def cmd_contracts_explain(args: argparse.Namespace) -> int:
         print(f"deny: {exc}")
         return 1
     decision = engine.decide_targets(compiled, args.agent, [target], home=os.environ.get("HOME"),
-                                     state_dir=state_dir())
+                                     state_dir=state_dir(), data_dir=data_dir())
     if decision.kind == "deny":
         print(f"deny ({decision.rule}): {decision.reason}")
         return 1
@@ -194,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", help="project directory (default: current directory)")
     p.add_argument("--force", action="store_true", help="overwrite an existing contract")
     p.set_defaults(func=cmd_contracts_new)
+
+    from hookpact.cli import rules as rules_cli
+
+    rules_cli.add_parser(sub)
+
+    from hookpact.cli import audit as audit_cli
+
+    audit_cli.add_parser(sub)
     return parser
 
 

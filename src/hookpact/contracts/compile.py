@@ -145,6 +145,7 @@ def compile_contract(path: str, display: str) -> tuple[str, dict[str, Any] | Non
         "description": document.get("description", ""),
         "allowed": allowed,
         "forbidden": forbidden,
+        "unresolved_writes": outputs.get("unresolved_writes", "deny"),
         "inputs": document.get("inputs", {}),
     }, []
 
@@ -162,6 +163,16 @@ def load_settings(root: str) -> tuple[dict[str, Any], list[ContractError]]:
     if errors:
         return {}, errors
     return {"unlisted_agent": document.get("contracts", {}).get("unlisted_agent", "deny")}, []
+
+
+def shell_settings(root: str) -> dict[str, Any]:
+    """The ``shell`` section of an already validated ``.claude/hookpact.json`` (rule modes, protected branches)."""
+    path = store.settings_file(root)
+    if not os.path.exists(path):
+        return {}
+    document = read_json(path, os.path.relpath(path, root))
+    section = document.get("shell", {}) if isinstance(document, dict) else {}
+    return dict(section) if isinstance(section, dict) else {}
 
 
 def compile_project(root: str) -> dict[str, Any]:
@@ -194,6 +205,7 @@ def compile_project(root: str) -> dict[str, Any]:
         "settings_errors": [str(e) for e in settings_errors],
         "contracts": contracts,
         "errors": errors,
+        "shell": shell_settings(root) if not settings_errors else {},
     }
 
 

@@ -34,7 +34,7 @@ PROTECTED_DIRS = (".claude/contracts/", ".claude/hookpact/")
 PROTECTED_HOME_FILES = (".claude/settings.json", ".claude/settings.local.json", ".claude/hookpact.json")
 
 
-def protected_reason(form: str, root: str, home: str | None, state_dir: str) -> str | None:
+def protected_reason(form: str, root: str, home: str | None, state_dir: str, data_dir: str | None = None) -> str | None:
     """Why ``form`` is one of hookpact's own files, or None.
 
     ``form`` is NFC (see :func:`canonical_target`), so the bases are compared as NFC too:
@@ -54,6 +54,10 @@ def protected_reason(form: str, root: str, home: str | None, state_dir: str) -> 
             return f"~/{rel} is part of Claude Code/hookpact's configuration"
     if within(os.path.realpath(state_dir)) is not None or within(state_dir) is not None:
         return "it is inside hookpact's state directory (audit and hook-run logs, compiled contracts)"
+    if data_dir is None and home:  # callers that do not pass it still protect the default place
+        data_dir = os.path.join(home, ".local", "share", "hookpact")
+    if data_dir and (within(os.path.realpath(data_dir)) is not None or within(data_dir) is not None):
+        return "it is inside hookpact's data directory (the audit key)"
     return None
 
 
@@ -157,13 +161,14 @@ def decide_targets(
     home: str | None,
     state_dir: str,
     main_thread: bool = False,
+    data_dir: str | None = None,
 ) -> Decision:
     """Deny unless ``agent`` may modify every form of every target."""
     fs_root = cset["root"]
     root = nfc(fs_root)  # target forms are NFC
     for target in targets:
         for form in target.forms:
-            why = protected_reason(form, root, home, state_dir)
+            why = protected_reason(form, root, home, state_dir, data_dir)
             if why:
                 return deny(
                     f"hookpact: {agent_label(agent)} may not modify {target.display}: {why}. No agent may change "

@@ -58,5 +58,36 @@ HOOKS: Mapping[str, HookSpec] = {
             budget=5.0,
             summary="Denies file writes outside the calling agent's contract (.claude/contracts/).",
         ),
+        HookSpec(
+            "bash_guard",
+            "hookpact.hooks.bash_guard",
+            (("PreToolUse", "Bash"),),
+            enforcing=True,
+            timeout=10,
+            budget=5.0,
+            summary="Holds Bash commands to the same contracts (write targets read with a bash grammar) and "
+                    "denies or warns about dangerous commands (hookpact rules list).",
+        ),
+        HookSpec(
+            "mcp_guard",
+            "hookpact.hooks.mcp_guard",
+            (("PreToolUse", "mcp__.*"),),
+            enforcing=True,
+            timeout=10,
+            budget=5.0,
+            summary="Holds MCP tools that write files (path, file_path, source, destination ...) to the contracts.",
+        ),
+        HookSpec(
+            "audit",
+            "hookpact.hooks.audit",
+            (("PostToolUse", None), ("PostToolUseFailure", None), ("PostToolBatch", None),
+             ("SubagentStart", None), ("SubagentStop", None), ("SessionStart", None), ("SessionEnd", None),
+             ("Stop", None)),
+            enforcing=False,
+            timeout=10,
+            budget=5.0,
+            summary="Appends a chained, authenticated record of every tool outcome and hookpact decision "
+                    "(hookpact audit).",
+        ),
     )
 }

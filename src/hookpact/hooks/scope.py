@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hookpact.contracts import engine, store
 from hookpact.core.decision import deny
+from hookpact.core.dirs import data_dir
 from hookpact.core.errors import InputError
 from hookpact.core.events import agent_of
 from hookpact.core.paths import canonical_target, rebase
@@ -50,7 +51,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     cset = store.load(ctx.project_dir, ctx.state_dir, ctx.deadline)
     targets = [rebase(target, ctx.project_dir, cset["root"]) for target in targets]
     return engine.decide_targets(cset, agent, targets, home=ctx.env.get("HOME"), state_dir=ctx.state_dir,
-                                 main_thread=agent_id is None)
+                                 main_thread=agent_id is None, data_dir=data_dir(ctx.env))
 
 
 def main(argv: list[str] | None = None) -> int:

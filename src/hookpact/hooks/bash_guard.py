@@ -1,0 +1,232 @@
+"""Bash guard: PreToolUse on Bash, held to the same contracts as file tools, plus the dangerous-command rules.
+
+The command (``tool_input.command``) is parsed with a bash grammar (``hookpact.shell``);
+every file it would modify goes through ``core.paths`` and ``contracts.engine`` exactly
+like a ``Write``. What cannot be resolved (a target behind a variable, an inline
+``python -c`` that may write, a command that does not parse) follows the contract's
+``outputs.unresolved_writes`` policy. The rule pack (``hookpact.rules``) denies or warns
+about irreversible commands for every agent, contract or not. Enforcing: anything that
+prevents a decision denies.
+"""
+
+from __future__ import annotations
+
+# Only what the fast path needs is imported here: the contract engine pulls in ``re`` (~7 ms),
+# the grammar and the rules more; a read-only ``ls`` pays for none of them.
+from hookpact.core.decision import Decision, deny, passed
+from hookpact.core.errors import InputError
+from hookpact.core.events import agent_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from hookpact.core.paths import Target
+    from hookpact.core.runner import HookContext
+    from hookpact.rules.pack import Finding
+    from hookpact.shell.analyze import Analysis, Unresolved
+
+NAME = "bash_guard"
+
+# --- the fast path -------------------------------------------------------------------------------------
+#
+# A command made only of these characters has no redirection, substitution, expansion,
+# quoting, glob, separator or second command; if its program is one of these, which have
+# no option that writes a file or runs another program, it cannot modify anything and
+# matches no rule. Anything else is parsed.
+_FAST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _./:=,+@%-")
+READ_ONLY = frozenset({"ls", "pwd", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "echo", "true", "false",
+                       "whoami", "id", "uname", "nproc", "printenv", "basename", "dirname", "realpath", "readlink",
+                       "stat", "du", "df", "diff", "cmp", "which", "sleep"})
+FAST_MAX = 2048
+
+
+def read_only_at_a_glance(command: str) -> bool:
+    """True only for a single read-only program with plain words (see ``_FAST_CHARS``)."""
+    if len(command) > FAST_MAX or not all(ch in _FAST_CHARS for ch in command):
+        return False
+    words = command.split()
+    if not words:
+        return True
+    if words[0] in READ_ONLY:
+        return True
+    return words[:2] == ["git", "status"]
+
+
+# --- contracts -------------------------------------------------------------------------------------------
+
+
+class Judge:
+    """The contract side of one decision: targets through the engine, unresolved items through the policy."""
+
+    def __init__(self, cset: dict[str, Any], agent: str, agent_id: str | None, ctx: HookContext) -> None:
+        from hookpact.core.dirs import data_dir
+
+        self.cset = cset
+        self.agent = agent
+        self.main_thread = agent_id is None
+        self.ctx = ctx
+        self.home = ctx.env.get("HOME")
+        self.data_dir = data_dir(ctx.env)
+
+    def decide(self, targets: list[Target]) -> Decision:
+        from hookpact.contracts import engine
+        from hookpact.core.paths import rebase
+
+        targets = [rebase(t, self.ctx.project_dir, self.cset["root"]) for t in targets]
+        return engine.decide_targets(self.cset, self.agent, targets, home=self.home, state_dir=self.ctx.state_dir,
+                                     main_thread=self.main_thread, data_dir=self.data_dir)
+
+    def contract(self) -> tuple[dict[str, Any] | None, Decision | None]:
+        from hookpact.contracts import engine
+
+        return engine.resolve_contract(self.cset, self.agent, main_thread=self.main_thread)
+
+    def writes(self, analysis: Analysis) -> tuple[Decision | None, list[Unresolved]]:
+        """(a deny for the first target the contract refuses, or None; everything unresolved)."""
+        from hookpact.shell import targets as shell_targets
+
+        resolver = shell_targets.Resolver(env=self.ctx.env, home=self.home, deadline=self.ctx.deadline)
+        pending = []
+        for write in analysis.writes:
+            tops, trees = resolver.resolve(write)
+            if tops:
+                decision = self.decide(tops)
+                if decision.kind == "deny":
+                    return self.attributed(decision, write.excerpt), []
+            pending.extend(trees)
+        if pending:
+            contract, _early = self.contract()
+            root = self.cset["root"]
+            for tree in pending:
+                protected = shell_targets.protected_below(tree.top, root, self.home, self.ctx.state_dir)
+                if contract is None or (not protected and shell_targets.subtree_covered(contract, root, tree.top)):
+                    below = protected  # without a contract only hookpact's own files matter below a tree
+                else:
+                    below = resolver.descendants(tree) or []
+                if below:
+                    decision = self.decide(below)
+                    if decision.kind == "deny":
+                        return self.attributed(decision, tree.write.excerpt), []
+        return None, [*analysis.unresolved, *resolver.unresolved]
+
+    def attributed(self, decision: Decision, excerpt: str) -> Decision:
+        return Decision("deny", reason=f"{decision.reason} (Bash: `{excerpt}`)", rule=decision.rule, source=NAME)
+
+    def unresolved(self, items: list[Unresolved], command: str) -> Decision | None:
+        """The policy's answer for writes hookpact cannot resolve."""
+        from hookpact.contracts import engine
+
+        reasons = list(dict.fromkeys(f"{u.reason} (`{u.excerpt}`)" for u in items))
+        summary = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+        contract, early = self.contract()
+        if early is not None and early.kind == "deny":
+            return Decision("deny", reason=f"{early.reason} This Bash command may write files hookpact cannot "
+                            f"identify: {summary}.", rule=early.rule, source=NAME)
+        if contract is None:
+            if mentions_hookpact_files(command, self.ctx.state_dir):
+                return deny(f"hookpact: this Bash command may write files hookpact cannot identify ({summary}), "
+                            "and it names hookpact's own files. No agent may change hookpact's configuration; use "
+                            "plain, literal paths.", rule="protected", source=NAME)
+            return None
+        policy = str(contract.get("unresolved_writes", "deny"))
+        if policy == "allow":
+            return None
+        reason = (f"hookpact: {engine.agent_label(self.agent)} ran a Bash command whose file writes cannot be "
+                  f"checked against {contract['file']}: {summary}. Use the Write or Edit tool for file changes "
+                  "(they are checked exactly), or spell the paths out literally in the command. "
+                  f"(outputs.unresolved_writes is {policy!r})")
+        return Decision("ask" if policy == "ask" else "deny", reason=reason, rule="outputs.unresolved_writes",
+                        source=NAME)
+
+
+def mentions_hookpact_files(command: str, state_dir: str) -> bool:
+    folded = command.casefold()
+    return ".claude" in folded or "hookpact" in folded or state_dir.casefold() in folded
+
+
+# --- rules -----------------------------------------------------------------------------------------------
+
+
+def rule_context(cset: dict[str, Any], ctx: HookContext) -> Any:
+    from hookpact.rules import pack
+
+    settings = cset.get("shell") or {}
+    return pack.RuleContext(protected_branches=pack.protected_branches(settings), project_dir=ctx.project_dir,
+                            home=ctx.env.get("HOME"), branch=pack.current_branch,
+                            tree_state=pack.tree_state_with_git(ctx.deadline))
+
+
+def combine(findings: list[Finding], contract_decision: Decision | None) -> Decision:
+    denials = [f for f in findings if f.mode == "deny"]
+    warnings = [f for f in findings if f.mode == "warn"]
+    logged = [f for f in findings if f.mode == "log"]
+    context = "\n".join(f"Warning from {f.message()}" for f in warnings)
+    if denials:
+        reason = denials[0].message()
+        others = list(dict.fromkeys(f.rule for f in denials[1:] if f.rule != denials[0].rule))
+        if others:
+            reason += f" (Also matched: {', '.join(others)}.)"
+        if contract_decision is not None and contract_decision.blocks:
+            reason += f" Besides: {contract_decision.reason}"
+        return Decision("deny", reason=reason, rule=denials[0].rule, context=context, source=NAME)
+    if contract_decision is not None and contract_decision.blocks:
+        return Decision(contract_decision.kind, reason=contract_decision.reason, rule=contract_decision.rule,
+                        context=context, source=NAME)
+    if warnings:
+        return Decision("context", context=context, rule=",".join(dict.fromkeys(f.rule for f in warnings)),
+                        source=NAME)
+    if logged:
+        return passed(",".join(dict.fromkeys(f.rule for f in logged)), source=NAME)
+    return passed(contract_decision.rule if contract_decision is not None else "", source=NAME)
+
+
+# --- the hook ----------------------------------------------------------------------------------------------
+
+
+def command_of(event: dict[str, Any]) -> str:
+    command = event["tool_input"].get("command")
+    if not isinstance(command, str):
+        raise InputError("Bash input has no 'command' string", field="tool_input.command")
+    return command
+
+
+def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
+    if event["tool_name"] != "Bash":
+        return None
+    command = command_of(event)
+    if read_only_at_a_glance(command):
+        return passed("read-only", source=NAME)
+    from hookpact.contracts import store
+    from hookpact.rules import pack
+    from hookpact.shell.analyze import TooComplex, analyze
+    from hookpact.shell.targets import glob_words
+
+    agent, agent_id = agent_of(event)
+    cset = store.load(ctx.project_dir, ctx.state_dir, ctx.deadline)
+    try:
+        analysis = analyze(command, event["cwd"], home=ctx.env.get("HOME"), project_dir=ctx.project_dir,
+                           deadline=ctx.deadline, glob=glob_words)
+    except TooComplex as exc:
+        return deny(f"hookpact could not analyse this Bash command, so it denied it to be safe: {exc}. Split it "
+                    "into smaller commands, or make file changes with the Write/Edit tools.",
+                    rule="shell.unanalysable", source=NAME)
+    findings = pack.evaluate(analysis, rule_context(cset, ctx), cset.get("shell") or {})
+    if any(f.mode == "deny" for f in findings):
+        return combine(findings, None)
+    judge = Judge(cset, agent, agent_id, ctx)
+    contract_decision, unresolved = judge.writes(analysis)
+    if contract_decision is None and unresolved:
+        contract_decision = judge.unresolved(unresolved, command)
+    return combine(findings, contract_decision)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from hookpact.core.runner import run_hook
+    from hookpact.hooks.registry import HOOKS
+
+    return run_hook(HOOKS[NAME], decide)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""The grammar loads without the packages' heavy ``__init__`` modules, and parses what bash parses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hookpact.shell import grammar
+
+
+def test_the_parser_parses_bash() -> None:
+    root = grammar.parse("cd src && echo hi > out.txt")
+    assert root.type == "program" and not root.has_error
+    assert grammar.parse("echo 'unterminated").has_error
+
+
+def test_a_command_past_the_size_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="more than"):
+        grammar.parse("x" * (grammar.MAX_SOURCE_BYTES + 1))
+
+
+def test_loading_the_grammar_skips_typing_and_importlib_resources() -> None:
+    code = ("import json, sys; from hookpact.shell import grammar; grammar.parse('ls'); "
+            "print(json.dumps(sorted(sys.modules)))")
+    modules = set(json.loads(subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                                            check=True).stdout))
+    assert "tree_sitter._binding" in modules
+    assert not modules & {"typing", "importlib.resources", "tree_sitter", "tree_sitter_bash"}
+
+
+def test_the_fallback_import_works_when_the_direct_load_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grammar, "_CACHE", {})
+
+    def broken(name: str, package: str) -> None:
+        raise ImportError("layout changed")
+
+    monkeypatch.setattr(grammar, "_load_extension", broken)
+    monkeypatch.delitem(sys.modules, "tree_sitter._binding", raising=False)
+    assert grammar.parser().parse(b"ls").root_node.type == "program"
+    assert "parser" in grammar._CACHE
