@@ -286,3 +286,45 @@ def test_pathological_commands_are_denied_by_the_process_within_its_budget(proje
     run = run_hook_process(MODULE, project.event(command, "backend"), _env(project), timeout=timeout)
     assert run.code == 0 and run.output is not None
     assert run.output["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_find_over_the_whole_project_skips_hookpacts_files_it_does_not_select(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from hookpact.shell import targets
+
+    whole = Project(tmp_path, contracts={"main": contract("**")})
+    (whole.root / ".claude" / "settings.json").write_text("{}")
+    (whole.root / "src" / "a.pyc").write_text("")
+
+    real_walk = targets.walk_tree
+
+    def only_hookpacts_dirs(top: str, *args: Any, **kwargs: Any) -> Any:
+        assert "/.claude/" in top + "/", f"{top}: a tree the contract covers should not be listed"
+        return real_walk(top, *args, **kwargs)
+
+    monkeypatch.setattr(targets, "walk_tree", only_hookpacts_dirs)
+    assert whole.decide("find . -name '*.pyc' -delete").kind == "pass"
+    assert whole.decide("find . -name '*.json' -delete").rule == "protected"
+    assert whole.decide("rm -rf .claude").rule == "protected"
+    (whole.root / ".claude" / "settings.json").unlink()
+    assert whole.decide("find . -name 'main.json' -delete").rule == "protected"  # inside .claude/contracts
+    assert whole.decide("find . -name '*.pyc' -delete").kind == "pass"
+
+
+@pytest.mark.parametrize("command", [
+    "ln -s ../frontend src/backend/link && echo x > src/backend/link/app.ts",
+    "cd src/backend; ln -sf ../frontend l; cd l; touch app.ts",
+    "ln -s ../frontend src/backend/a; ln -s a src/backend/b; touch src/backend/b/x.ts",
+    "ln src/frontend/existing.ts src/backend/hard.ts; echo x >> src/backend/hard.ts",
+])
+def test_writes_through_a_link_the_command_creates_are_judged_where_they_land(
+        project: Project, command: str) -> None:
+    (project.root / "src" / "frontend" / "existing.ts").write_text("x")
+    decision = project.decide(command, "backend")
+    assert (decision.kind, decision.rule) == ("deny", "outputs.allowed_modifications"), decision.reason
+    assert "src/frontend" in decision.reason
+
+
+def test_creating_a_link_in_ones_own_directory_is_allowed(project: Project) -> None:
+    assert project.decide("ln -s ../frontend src/backend/view", "backend").kind == "pass"
+    assert project.decide("ln -s ../frontend src/backend/view2; ls src/backend/view2", "backend").kind == "pass"

@@ -156,3 +156,13 @@ def test_the_registry_matches_every_mcp_tool() -> None:
 
 def test_non_mcp_tools_are_not_its_business(project: Project) -> None:
     assert project.decide("Write", {"file_path": "/etc/passwd"}, "backend") is None
+
+
+def test_the_installer_registers_both_guards_fail_closed() -> None:
+    from hookpact.installer.settings import desired_entries
+
+    groups = {g["matcher"]: g["hooks"] for g in desired_entries("/usr/bin/python3")["PreToolUse"]}
+    for matcher, script in (("Bash", "bash_guard.py"), ("mcp__.*", "mcp_guard.py")):
+        (handler,) = groups[matcher]
+        assert handler["onFailure"] == "block" and handler["timeout"] == 10
+        assert handler["command"].rstrip("'").endswith(script)

@@ -214,6 +214,8 @@ WRAPPERS = [
     ("xargs rm -f <<< 'x1 x2'", ["x1", "x2"], []),
     ("xargs grep foo < list.txt", [], []),
     ("strace -o trace.txt ls", ["trace.txt"], []),
+    ("chroot /mnt touch /etc/x", ["/etc/x"], ["target"]),
+    ("sudo -R /mnt touch /etc/y", ["/etc/y"], ["target"]),
 ]
 
 SPELLINGS = [

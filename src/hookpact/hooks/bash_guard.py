@@ -87,11 +87,12 @@ class Judge:
         from hookpact.shell import targets as shell_targets
 
         resolver = shell_targets.Resolver(env=self.ctx.env, home=self.home, deadline=self.ctx.deadline)
+        resolved = [(write, *resolver.resolve(write)) for write in analysis.writes]  # links first, then judge
         pending = []
-        for write in analysis.writes:
-            tops, trees = resolver.resolve(write)
+        for write, tops, trees in resolved:
             if tops:
-                decision = self.decide(tops)
+                # a link itself is judged where it is; what is written through it, where it leads
+                decision = self.decide(tops if write.kind == "link" else resolver.through_links(tops))
                 if decision.kind == "deny":
                     return self.attributed(decision, write.excerpt), []
             pending.extend(trees)
@@ -99,13 +100,19 @@ class Judge:
             contract, _early = self.contract()
             root = self.cset["root"]
             for tree in pending:
-                protected = shell_targets.protected_below(tree.top, root, self.home, self.ctx.state_dir)
-                if contract is None or (not protected and shell_targets.subtree_covered(contract, root, tree.top)):
-                    below = protected  # without a contract only hookpact's own files matter below a tree
-                else:
-                    below = resolver.descendants(tree) or []
+                # hookpact's own files below a tree are looked up, not listed: a huge tree that holds
+                # none of them (node_modules) costs nothing when the contract covers it.
+                protected = resolver.selected(tree, shell_targets.protected_below(
+                    tree.top, root, self.home, self.ctx.state_dir, self.data_dir))
+                if protected:
+                    decision = self.decide(resolver.through_links(protected))
+                    if decision.kind == "deny":
+                        return self.attributed(decision, tree.write.excerpt), []
+                if contract is None or shell_targets.subtree_covered(contract, root, tree.top):
+                    continue
+                below = resolver.descendants(tree) or []
                 if below:
-                    decision = self.decide(below)
+                    decision = self.decide(resolver.through_links(below))
                     if decision.kind == "deny":
                         return self.attributed(decision, tree.write.excerpt), []
         return None, [*analysis.unresolved, *resolver.unresolved]

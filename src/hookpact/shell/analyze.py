@@ -747,6 +747,8 @@ class Analyzer:
                 inner_scope = self.change_dir("cd", [effects["cwd"]], scope.copy(), excerpt)
             for word in effects.get("writes", ()):
                 self.write(word, scope, "write", program, excerpt)
+            if effects.get("unresolved"):
+                self.unresolved("target", effects["unresolved"], excerpt)
             if effects.get("string") is not None:
                 text = effects["string"].static()
                 if text is None:

@@ -185,7 +185,8 @@ def unwrap(program: str, args: list[Word]) -> tuple[list[Word], dict[str, Any]] 
 
     Effects: ``cwd`` (a Word: the wrapped command runs there), ``string`` (a command
     string the wrapper hands to a shell), ``writes`` (files the wrapper itself writes),
-    ``extra_unknown`` (arguments added at run time: xargs), ``shell`` (an interactive shell).
+    ``extra_unknown`` (arguments added at run time: xargs), ``shell`` (an interactive shell),
+    ``unresolved`` (why the wrapped command's paths cannot be trusted: a changed root).
     """
     if program == "git":
         return _unwrap_git(args)
@@ -208,8 +209,7 @@ def unwrap(program: str, args: list[Word]) -> tuple[list[Word], dict[str, Any]] 
         if chdir is not None:
             effects["cwd"] = chdir
         if opts.has("-R", "--chroot"):
-            effects["string"] = Word([(DYN, "sudo --chroot")])
-            return [], effects
+            effects["unresolved"] = "sudo --chroot changes what / means for the command"
         if not rest and opts.has("-i", "-s", "--login", "--shell"):
             effects["shell"] = True
     elif program == "env":
@@ -259,6 +259,8 @@ def unwrap(program: str, args: list[Word]) -> tuple[list[Word], dict[str, Any]] 
             effects["string"] = Word.literal(" ".join(v for v in values if v is not None)) if all(
                 v is not None for v in values) else Word([(DYN, "watch")])
         return [], effects
+    elif program == "chroot":
+        effects["unresolved"] = "chroot changes what / means for the command"
     elif program == "taskset":
         if opts.has("-p", "--pid"):
             return [], {}
@@ -845,7 +847,8 @@ def _mv(program: str, args: list[Word], stdin: tuple[str, object] | None) -> lis
 
 def _ln(program: str, args: list[Word], stdin: tuple[str, object] | None) -> list[Found]:
     opts = parse_options(args, short_values="tS", long_values=("target-directory", "suffix", "backup"))
-    return [Found(f.word, "link", mirror=(f.mirror[0], f.mirror[1] + ":name") if f.mirror else None)
+    kind = ":symlink" if opts.has("-s", "--symbolic") else ":hardlink"
+    return [Found(f.word, "link", mirror=(f.mirror[0], f.mirror[1] + kind) if f.mirror else None)
             for f in _copy_like("ln", opts, recursive=False, move=False)]
 
 

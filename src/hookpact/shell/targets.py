@@ -172,6 +172,8 @@ class Resolver:
         self.home = home
         self.deadline = deadline
         self.unresolved: list[Unresolved] = []
+        #: Links the command itself creates: link path -> what it points to (judged as well).
+        self.links: dict[str, str] = {}
 
     def fail(self, kind: str, reason: str, write: Write) -> None:
         self.unresolved.append(Unresolved(kind, reason, write.excerpt))
@@ -246,8 +248,8 @@ class Resolver:
         """Targets of a copy/move/link: where each source lands, and what lands below it."""
         assert write.mirror is not None
         source_word, mode = write.mirror
-        link_only = mode.endswith(":name")
-        mode = mode.split(":", 1)[0]
+        mode, _, link = mode.partition(":")
+        link_only = bool(link)
         sources = source_word.expand(self.home)
         if sources is None:
             if mode == "file":
@@ -272,6 +274,11 @@ class Resolver:
                 if top is None:
                     continue
                 tops.append(top)
+                if link == "symlink":  # later writes through the new link land where it points
+                    self.links[os.path.normpath(landing)] = os.path.normpath(
+                        os.path.join(os.path.dirname(landing), text))
+                elif link == "hardlink":
+                    self.links[os.path.normpath(landing)] = os.path.normpath(source)
                 if write.recursive and not link_only and os.path.isdir(source) and not os.path.islink(source):
                     trees.append(Tree(top, source, landing, None, write))
 
@@ -288,6 +295,58 @@ class Resolver:
                                                          os.path.islink(os.path.join(tree.listing, rel))):
                 continue
             out.append(_descendant(tree.top, rel))
+        return out
+
+    def through_links(self, targets: list[Target]) -> list[Target]:
+        """``targets`` with, for any below a link this command creates, the place the link leads to as
+        another form: ``ln -s ../frontend link; echo x > link/a`` writes ``../frontend/a``, which no
+        canonicalisation can see before the link exists."""
+        if not self.links:
+            return targets
+        out = []
+        for target in targets:
+            extra: list[str] = []
+            for start in (target.raw, *target.forms):
+                path = start
+                for _ in range(8):  # links to links
+                    for link, points_to in self.links.items():
+                        if path == link or path.startswith(link + "/"):
+                            path = points_to + path[len(link):]
+                            break
+                    else:
+                        break
+                    try:
+                        extra.extend(canonical_target(path, "/", self.env).forms)
+                    except InputError:
+                        extra.append(path)
+            forms = tuple(dict.fromkeys((*target.forms, *(nfc(e) for e in extra))))
+            out.append(Target(target.raw, target.display, forms) if len(forms) > len(target.forms) else target)
+        return out
+
+    def selected(self, tree: Tree, candidates: list[Target]) -> list[Target]:
+        """The ``candidates`` below ``tree`` its ``find`` tests would select (all of them without tests)."""
+        if tree.tests is None:
+            return candidates
+        listing = os.path.normpath(tree.listing)
+        out = []
+        for candidate in candidates:
+            rel = os.path.relpath(candidate.raw, listing)
+            if rel.startswith(".."):
+                out.append(candidate)  # reached through a symlink: keep it, to be safe
+                continue
+            path = candidate.raw
+            if _find_test(tree.tests, tree.start_text, rel, os.path.isdir(path), os.path.islink(path)):
+                out.append(candidate)
+                continue
+            if os.path.isdir(path) and not os.path.islink(path):  # a protected directory: what is inside it
+                entries = walk_tree(path, self.deadline, limit=2000)
+                if entries is None:
+                    out.append(candidate)
+                    continue
+                for inner, is_dir in entries:
+                    if _find_test(tree.tests, tree.start_text, f"{rel}/{inner}", is_dir,
+                                  os.path.islink(os.path.join(path, inner))):
+                        out.append(_descendant(candidate, inner))
         return out
 
     def resolve_patch(self, write: Write) -> list[Target]:
@@ -336,7 +395,8 @@ class Resolver:
         return out
 
 
-def protected_below(top: Target, root: str, home: str | None, state_dir: str) -> list[Target]:
+def protected_below(top: Target, root: str, home: str | None, state_dir: str,
+                    data_dir: str | None = None) -> list[Target]:
     """hookpact's own files that exist below ``top`` (for a recursive target by an agent without a contract).
 
     Exact and cheap: the protected locations are few and known, so they are looked up
@@ -349,6 +409,8 @@ def protected_below(top: Target, root: str, home: str | None, state_dir: str) ->
     if home:
         candidates += [os.path.join(home, rel) for rel in engine.PROTECTED_HOME_FILES]
     candidates.append(state_dir)
+    if data_dir:
+        candidates.append(data_dir)
     found = []
     for candidate in candidates:
         folded = nfc(candidate).casefold()
