@@ -230,6 +230,16 @@ def follow(state_dir: str, flt: Filter, emit: Callable[[bytes, dict[str, Any]], 
                     time.sleep(poll)
                     continue
                 inode = os.fstat(fh.fileno()).st_ino
+                try:
+                    rotated_inode = os.stat(rotated).st_ino
+                except FileNotFoundError:
+                    rotated_inode = None
+                if rotated_inode is not None and rotated_inode != inode:
+                    # Segment ``number`` was rotated between our two opens, so what we opened as
+                    # the active file is already the next segment: read ``number`` first.
+                    fh.close()
+                    fh = None
+                    continue
                 if resume_inode is not None and inode == resume_inode:
                     fh.seek(resume_offset)
                     resume_inode = None

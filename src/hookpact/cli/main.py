@@ -38,7 +38,13 @@ def cmd_install(args: argparse.Namespace) -> int:
         print(f"{path}: hookpact is already installed; nothing changed")
         return 0
     settings.apply(plan, remember=True)
-    print(f"{path}: hookpact hooks registered (scope guard on Write|Edit|NotebookEdit)")
+    from hookpact.hooks.registry import HOOKS
+
+    print(f"{path}: hookpact hooks registered:")
+    for spec in HOOKS.values():
+        events = ", ".join(f"{event}({matcher})" if matcher else event for event, matcher in spec.events)
+        mode = "enforcing, fails closed" if spec.enforcing else "fails open"
+        print(f"  {spec.name:<11} {events} [{mode}]")
     print("Claude Code reads project settings only from the directory it is launched in: "
           f"start `claude` in {project}.")
     from hookpact.contracts import store

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from hookpact.core.budget import Deadline
 
-FORMAT = 1
+FORMAT = 2  # 2: contracts carry unresolved_writes, the set carries shell settings
 CONTRACTS_DIR = (".claude", "contracts")
 SETTINGS_FILE = (".claude", "hookpact.json")
 SCHEMA_FILE_NAME = "contract.schema.json"
