@@ -67,7 +67,8 @@ def test_explain_allow_and_deny(tmp_path: Path, capsys: pytest.CaptureFixture[st
     write_contract(tmp_path, "backend", ["src/backend/**"], ["**/migrations/**"])
     write_contract(tmp_path, "frontend", ["src/frontend/**"])
     root = str(tmp_path)
-    assert main(["contracts", "explain", str(tmp_path / "src/backend/api.py"), "--agent", "backend", "--root", root]) == 0
+    api = str(tmp_path / "src/backend/api.py")
+    assert main(["contracts", "explain", api, "--agent", "backend", "--root", root]) == 0
     assert "allow (outputs.allowed_modifications[0])" in capsys.readouterr().out
     assert main(["contracts", "explain", str(tmp_path / "src/backend/migrations/1.py"), "--agent", "backend",
                  "--root", root]) == 1

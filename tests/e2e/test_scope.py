@@ -62,7 +62,8 @@ def test_main_thread_write_inside_its_contract_lands(
     assert target.read_text() == "print('hi')\n"
     assert result_of(scripted_api, target, "main").is_error is False
     runs = scope_runs(e2e_home)  # the hook really ran, and passed it on main's contract
-    assert [(r["agent"], r["decision"], r["rule"]) for r in runs] == [("main", "pass", "outputs.allowed_modifications[0]")]
+    assert [(r["agent"], r["decision"], r["rule"]) for r in runs] == [
+        ("main", "pass", "outputs.allowed_modifications[0]")]
 
 
 def test_subagent_write_outside_its_contract_is_denied_and_told_why(

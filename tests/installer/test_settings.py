@@ -132,7 +132,8 @@ def test_our_handler_inside_a_foreign_group_is_moved_not_duplicated(tmp_path: Pa
     path = tmp_path / "settings.json"
     cmd = settings.hook_command(settings.HOOKS["scope"], PY)
     path.write_text(json.dumps({"hooks": {"PreToolUse": [
-        {"matcher": "Write", "hooks": [{"type": "command", "command": "mine"}, {"type": "command", "command": cmd}]}]}}))
+        {"matcher": "Write",
+         "hooks": [{"type": "command", "command": "mine"}, {"type": "command", "command": cmd}]}]}}))
     install(path)
     data = json.loads(path.read_text())
     assert len(ours(data)) == 1
@@ -209,7 +210,7 @@ def test_installed_command_runs_with_stripped_path_and_space_in_path(tmp_path: P
     project = tmp_path / "proj"
     event = {"session_id": "s", "cwd": str(project), "hook_event_name": "PreToolUse", "tool_name": "Write",
              "tool_input": {"file_path": str(project / ".claude" / "settings.json"), "content": "{}"}}
-    proc = subprocess.run(["/bin/sh", "-c", entry["command"]], input=json.dumps(event).encode(),
+    proc = subprocess.run(["/bin/sh", "-c", entry["command"]], input=json.dumps(event).encode(), check=False,
                           env={"PATH": "/nonexistent", "HOME": str(tmp_path), "CLAUDE_PROJECT_DIR": str(project),
                                "HOOKPACT_STATE_DIR": str(tmp_path / "state")},
                           capture_output=True, cwd=project)

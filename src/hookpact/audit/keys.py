@@ -14,6 +14,10 @@ import os
 
 from hookpact.audit.layout import initial_key_path, key_path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class KeyState:
     """The writer's key: ``key`` authenticates record ``seq`` of key id ``kid`` (initial at ``base``)."""
@@ -27,7 +31,8 @@ class KeyState:
         self.key = key
 
 
-def _read_json(path: str) -> dict[str, object] | None:
+def read_json(path: str) -> dict[str, Any] | None:
+    """A small JSON object file (key or head state), or None if missing or unreadable."""
     try:
         with open(path, "rb") as fh:
             data = json.loads(fh.read())
@@ -55,7 +60,7 @@ def _write_private(path: str, payload: dict[str, object]) -> None:
 
 
 def load_current(data_dir: str, kid: str) -> KeyState | None:
-    data = _read_json(key_path(data_dir, kid))
+    data = read_json(key_path(data_dir, kid))
     if data is None:
         return None
     try:
@@ -107,7 +112,7 @@ def create(data_dir: str, base: int) -> KeyState:
 
 def load_initial(path: str) -> tuple[str, int, bytes] | None:
     """(kid, base, initial key) from an initial key file, or None if unreadable."""
-    data = _read_json(path)
+    data = read_json(path)
     if data is None:
         return None
     try:

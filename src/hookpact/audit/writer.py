@@ -104,15 +104,6 @@ def env_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value if value >= 0 else default
 
 
-def _read_json(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path, "rb") as fh:
-            data = json.loads(fh.read())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _write_head(path: str, payload: dict[str, Any]) -> None:
     """In place, like the key (keys.write_in_place): the head is only a hint, rebuilt from the
     log itself whenever it is missing, unreadable or behind."""
@@ -349,7 +340,7 @@ class AuditWriter:
     # ----------------------------------------------------------------------------------- the write
 
     def _append_locked(self, records: list[Record]) -> str:
-        head = _read_json(os.path.join(self.dir, HEAD)) or {}
+        head = keys.read_json(os.path.join(self.dir, HEAD)) or {}
         try:
             log_fd = os.open(self.active, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:

@@ -13,20 +13,24 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
+def _xdg_dir(env: Mapping[str, str] | None, explicit: str, xdg: str, *fallback: str) -> str:
+    env = os.environ if env is None else env
+    chosen = env.get(explicit)
+    if chosen:
+        return os.path.abspath(chosen)
+    base = env.get(xdg)
+    if base and os.path.isabs(base):
+        return os.path.join(base, "hookpact")
+    home = env.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, *fallback, "hookpact")
+
+
 def state_dir(env: Mapping[str, str] | None = None) -> str:
     """hookpact's state (hook-run log, compiled contracts cache).
 
     ``HOOKPACT_STATE_DIR`` wins; then ``$XDG_STATE_HOME/hookpact``; then ``~/.local/state/hookpact``.
     """
-    env = os.environ if env is None else env
-    explicit = env.get("HOOKPACT_STATE_DIR")
-    if explicit:
-        return os.path.abspath(explicit)
-    xdg = env.get("XDG_STATE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return os.path.join(xdg, "hookpact")
-    home = env.get("HOME") or os.path.expanduser("~")
-    return os.path.join(home, ".local", "state", "hookpact")
+    return _xdg_dir(env, "HOOKPACT_STATE_DIR", "XDG_STATE_HOME", ".local", "state")
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> str:
@@ -34,15 +38,7 @@ def data_dir(env: Mapping[str, str] | None = None) -> str:
 
     ``HOOKPACT_DATA_DIR`` wins; then ``$XDG_DATA_HOME/hookpact``; then ``~/.local/share/hookpact``.
     """
-    env = os.environ if env is None else env
-    explicit = env.get("HOOKPACT_DATA_DIR")
-    if explicit:
-        return os.path.abspath(explicit)
-    xdg = env.get("XDG_DATA_HOME")
-    if xdg and os.path.isabs(xdg):
-        return os.path.join(xdg, "hookpact")
-    home = env.get("HOME") or os.path.expanduser("~")
-    return os.path.join(home, ".local", "share", "hookpact")
+    return _xdg_dir(env, "HOOKPACT_DATA_DIR", "XDG_DATA_HOME", ".local", "share")
 
 
 def project_dir(event_cwd: str, env: Mapping[str, str] | None = None) -> str:
