@@ -137,7 +137,11 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
                         f"writes files, but its input names no path hookpact can check against {contract['file']}. "
                         f"Use the Write or Edit tool for file changes. (outputs.unresolved_writes is {policy!r})")
     try:
-        targets = [canonical_target(raw, event["cwd"], ctx.env) for raw in raws]
+        # A relative path means whatever the server's working directory makes of it: a stdio
+        # server stays in the launch directory while a Bash ``cd`` moves the session's cwd.
+        # Both readings must pass.
+        bases = dict.fromkeys((event["cwd"], ctx.project_dir))
+        targets = [canonical_target(raw, base, ctx.env) for raw in raws for base in bases]
     except InputError as exc:
         return deny(f"hookpact: {engine.agent_label(agent)} may not modify this path through {tool_name}: {exc}. "
                     "Use a plain path inside the project.", rule="unusable-path", source=NAME)
