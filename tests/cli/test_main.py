@@ -150,3 +150,20 @@ def test_install_refuses_invalid_settings(tmp_path: Path, capsys: pytest.Capture
     assert main(["install", str(tmp_path)]) == 1
     assert "not valid JSON" in capsys.readouterr().err
     assert (tmp_path / ".claude/settings.json").read_text() == "{ // no\n}"
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`hookpact rules list | head -1`: stdout is a pipe nobody reads any more."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE, deterministically
+    try:
+        proc = subprocess.run([sys.executable, "-m", "hookpact", "rules", "list"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, check=False)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr
