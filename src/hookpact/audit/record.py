@@ -113,6 +113,8 @@ def from_event(event: Mapping[str, Any], env: Mapping[str, str], now: float | No
     """The record for one hook event the audit hook received."""
     name = str(event.get("hook_event_name") or "")
     rec: dict[str, Any] = {"ts": utc_timestamp(now), "event": name}
+    if env.get("HOOKPACT_ORIGIN"):  # "sdk" for hookpact.sdk callbacks; command hooks leave it out
+        rec["origin"] = env["HOOKPACT_ORIGIN"]
     _identity(event, rec)
     limit = _content_wanted(env)
     tool_input = event.get("tool_input")
@@ -195,6 +197,8 @@ def from_run(run: Mapping[str, Any], src_end: int) -> dict[str, Any] | None:
         ts = ts[:-1] + ".000Z"
     rec: dict[str, Any] = {"ts": ts if isinstance(ts, str) else utc_timestamp(), "event": run.get("event"),
                            "hook": hook, "via": "hook-run-log", "src_end": src_end}
+    if run.get("origin") and run.get("origin") != "command":
+        rec["origin"] = run["origin"]
     if run.get("session_id"):
         rec["session"] = run["session_id"]
     if run.get("prompt_id"):

@@ -71,6 +71,80 @@ def outcome_of(decision: Decision | None) -> str:
     return "no-output" if decision is None else decision.kind
 
 
+class Outcome:
+    """What one hook run concluded: the event (if it could be read), the decision, the error."""
+
+    __slots__ = ("event", "event_name", "decision", "error")
+
+    def __init__(self, event: dict[str, Any], event_name: str, decision: Decision | None,
+                 error: BaseException | None) -> None:
+        self.event = event
+        self.event_name = event_name
+        self.decision = decision
+        self.error = error
+
+    @property
+    def payload(self) -> dict[str, Any] | None:
+        return hook_io.render(self.decision, self.event_name)
+
+
+def _call_under_alarm(deadline: Deadline, spec: HookSpec, decide: Decide, event: dict[str, Any],
+                      ctx: HookContext) -> Decision | None:
+    return run_within(deadline, f"running the {spec.name} hook", decide, event, ctx)
+
+
+def evaluate(
+    spec: HookSpec,
+    decide: Decide,
+    raw: bytes | Callable[[], bytes],
+    env: Mapping[str, str],
+    deadline: Deadline,
+    *,
+    call: Callable[[Deadline, HookSpec, Decide, dict[str, Any], HookContext], Decision | None] = _call_under_alarm,
+) -> Outcome:
+    """Parse and decide one event; every failure becomes the spec's fail-mode decision.
+
+    Shared by command hooks (``run_hook``) and the SDK callbacks (``hookpact.sdk``), so both
+    paths reach the same decision for the same event.
+    """
+    event: dict[str, Any] = {}
+    event_name = spec.events[0][0]
+    try:
+        data = raw() if callable(raw) else raw
+        event = parse_event(data, expected_events=frozenset(name for name, _ in spec.events))
+        event_name = event["hook_event_name"]
+        ctx = HookContext.for_event(event, env, deadline)
+        return Outcome(event, event_name, call(deadline, spec, decide, event, ctx), None)
+    except Exception as exc:
+        return Outcome(event, event_name, failure_decision(spec, exc), exc)
+
+
+def record(spec: HookSpec, outcome: Outcome, env: Mapping[str, str], deadline: Deadline,
+           *, origin: str = "command") -> None:
+    """One hook-run log line for ``outcome`` (never raises)."""
+    event, decision, error = outcome.event, outcome.decision, outcome.error
+    agent, agent_id = agent_of(event) if event else ("", None)
+    record_run(state_dir(env), {
+        "hook": spec.name,
+        "event": outcome.event_name,
+        "tool": event.get("tool_name"),
+        "agent": agent,
+        "agent_id": agent_id,
+        "session_id": event.get("session_id"),
+        "duration_ms": round(deadline.elapsed() * 1000, 3),
+        "outcome": "error" if error is not None else outcome_of(decision),
+        "decision": outcome_of(decision),
+        "rule": decision.rule if decision is not None else None,
+        "reason": decision.reason if decision is not None and decision.reason else None,
+        "tool_use_id": event.get("tool_use_id"),
+        "prompt_id": event.get("prompt_id"),
+        "timed_out": isinstance(error, BudgetExceeded),
+        "error": None if error is None else f"{type(error).__name__}: {error}",
+        "pid": os.getpid(),
+        "origin": origin,
+    })
+
+
 def run_hook(
     spec: HookSpec,
     decide: Decide,
@@ -86,47 +160,17 @@ def run_hook(
     """
     env = os.environ if env is None else env
     deadline = Deadline(spec.budget)
-    stdin = sys.stdin.buffer if stdin is None else stdin
+    stream = sys.stdin.buffer if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
-    event: dict[str, Any] = {}
-    event_name = spec.events[0][0]
-    error: BaseException | None = None
-    decision: Decision | None
-    try:
-        raw = read_bounded(stdin, max_event_bytes(env))
-        event = parse_event(raw, expected_events=frozenset(name for name, _ in spec.events))
-        event_name = event["hook_event_name"]
-        ctx = HookContext.for_event(event, env, deadline)
-        decision = run_within(deadline, f"running the {spec.name} hook", decide, event, ctx)
-    except Exception as exc:
-        error = exc
-        decision = failure_decision(spec, exc)
-    payload = hook_io.render(decision, event_name)
+    outcome = evaluate(spec, decide, lambda: read_bounded(stream, max_event_bytes(env)), env, deadline)
     code = 0
     try:
-        hook_io.emit(payload, stdout)
+        hook_io.emit(outcome.payload, stdout)
     except (OSError, ValueError) as exc:
-        error = error or exc
+        outcome.error = outcome.error or exc
+        decision = outcome.decision
         if spec.enforcing and decision is not None and decision.blocks:
             sys.stderr.write(decision.reason + "\n")
             code = 2
-    agent, agent_id = agent_of(event) if event else ("", None)
-    record_run(state_dir(env), {
-        "hook": spec.name,
-        "event": event_name,
-        "tool": event.get("tool_name"),
-        "agent": agent,
-        "agent_id": agent_id,
-        "session_id": event.get("session_id"),
-        "duration_ms": round(deadline.elapsed() * 1000, 3),
-        "outcome": "error" if error is not None else outcome_of(decision),
-        "decision": outcome_of(decision),
-        "rule": decision.rule if decision is not None else None,
-        "reason": decision.reason if decision is not None and decision.reason else None,
-        "tool_use_id": event.get("tool_use_id"),
-        "prompt_id": event.get("prompt_id"),
-        "timed_out": isinstance(error, BudgetExceeded),
-        "error": None if error is None else f"{type(error).__name__}: {error}",
-        "pid": os.getpid(),
-    })
+    record(spec, outcome, env, deadline)
     return code

@@ -1,0 +1,98 @@
+"""hookpact.sdk through the real SDK: ``query()`` drives the bundled CLI against the scripted API, and
+hookpact's decisions arrive as in-process callbacks, not settings.json command hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from claude_agent_sdk import ClaudeAgentOptions, query
+
+from hookpact.core.dirs import state_dir
+from hookpact.core.log import read_runs
+from hookpact.sdk import agent_definitions, hook_matchers
+
+from .harness import BASE_ENV, agent_call
+from .scripted_api import ScriptedApi, tool_use
+
+pytestmark = pytest.mark.e2e
+
+
+def contract(repo: Path, agent: str, allowed: list[str], description: str = "") -> None:
+    path = repo / ".claude" / "contracts" / f"{agent}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"agent": agent, "description": description,
+                                "outputs": {"allowed_modifications": allowed}}))
+
+
+def run_query(repo: Path, home: Path, api: ScriptedApi) -> list[Any]:
+    options = ClaudeAgentOptions(
+        cwd=str(repo),
+        hooks=hook_matchers(repo),  # type: ignore[arg-type]
+        agents=agent_definitions(repo),
+        setting_sources=[],  # no settings.json hooks: only the callbacks can decide
+        permission_mode="acceptEdits",
+        allowed_tools=["Write", "Edit", "Read", "Agent", "Bash"],
+        env={**BASE_ENV, "HOME": str(home), "ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": "sk-test"},
+    )
+
+    async def collect() -> list[Any]:
+        return [message async for message in query(prompt="do it", options=options)]
+
+    return asyncio.run(asyncio.wait_for(collect(), timeout=180))
+
+
+def write(path: Path) -> Any:
+    return tool_use("Write", {"file_path": str(path), "content": "x = 1\n"})
+
+
+def result_for(api: ScriptedApi, path: Path, script: str) -> Any:
+    (use_id,) = [i for i, u in api.issued_tool_uses("Write", script=script).items()
+                 if u["input"]["file_path"] == str(path)]
+    return api.tool_results()[use_id]
+
+
+def test_sdk_callbacks_enforce_contracts_and_audit(scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+                                                   tmp_path: Path) -> None:
+    repo = Path(os.path.realpath(e2e_repo))
+    contract(repo, "main", ["src/**"])
+    contract(repo, "backend", ["src/backend/**"], "API code.")
+    main_ok, main_bad = repo / "src/app.py", repo / "docs/notes.md"
+    sub_ok, sub_bad = repo / "src/backend/api.py", repo / "src/frontend/app.ts"
+    scripted_api.set_scripts({
+        "main": [[write(main_ok), write(main_bad)], [tool_use("Agent", agent_call("backend"))]],
+        "backend": [[write(sub_ok), write(sub_bad)]],
+    })
+    assert not (repo / ".claude" / "settings.json").exists()  # nothing installed: callbacks only
+
+    run_query(repo, e2e_home, scripted_api)
+
+    assert main_ok.exists() and sub_ok.exists()
+    assert not main_bad.exists() and not sub_bad.exists()
+    denied_main = result_for(scripted_api, main_bad, "main")
+    assert denied_main.is_error and "the main thread (agent 'main')" in denied_main.text
+    denied_sub = result_for(scripted_api, sub_bad, "backend")
+    assert denied_sub.is_error and "agent 'backend'" in denied_sub.text and "PreToolUse:Write hook error" in denied_sub.text
+    # The subagent was defined from its contract: its prompt names what it may modify.
+    backend_request = scripted_api.requests_for("backend")[0]
+    assert any("lets you modify only: src/backend/**" in text for text in _system_texts(backend_request))
+
+    runs = [r for r in read_runs(state_dir()) if r.get("hook") == "scope"]
+    assert {(r["agent"], r["decision"], r["origin"]) for r in runs} == {
+        ("main", "pass", "sdk"), ("main", "deny", "sdk"), ("backend", "pass", "sdk"), ("backend", "deny", "sdk")}
+    audit_dir = Path(state_dir()) / "audit"
+    records = [json.loads(line) for seg in sorted(audit_dir.glob("audit*.jsonl")) for line in seg.read_text().splitlines()]
+    outcomes = [r for r in records if r.get("event") == "PostToolUse"]
+    assert {(r["tool"], r["origin"]) for r in outcomes} >= {("Write", "sdk"), ("Agent", "sdk")}
+    assert sorted(p for r in outcomes if r["tool"] == "Write" for p in r["paths"]) == sorted([str(main_ok), str(sub_ok)])
+
+
+def _system_texts(request: dict[str, Any]) -> list[str]:
+    system = request.get("system")
+    if isinstance(system, str):
+        return [system]
+    return [block.get("text", "") for block in system or [] if isinstance(block, dict)]
