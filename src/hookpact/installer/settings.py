@@ -262,14 +262,41 @@ def write_atomic(path: str, text: str | None) -> None:
         raise SettingsError(f"{path} could not be written: {exc.strerror}. The file was left as it was.") from None
 
 
+def missing_dirs(path: str) -> list[str]:
+    """The directories above ``path`` that do not exist yet, deepest first."""
+    missing = []
+    directory = os.path.dirname(os.path.abspath(path))
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return missing
+
+
+def check_writable(target: str, after: str | None) -> None:
+    """Refuse before anything is written: a read-only file, or a directory a file cannot be replaced in."""
+    if os.path.exists(target) and after is not None and not os.access(target, os.W_OK):
+        raise SettingsError(f"{target} is read-only. Nothing was written; make it writable and run again.")
+    missing = missing_dirs(target)
+    parent = os.path.dirname(missing[-1]) if missing else os.path.dirname(os.path.abspath(target))
+    if os.path.isdir(parent) and not os.access(parent, os.W_OK):
+        raise SettingsError(f"{parent} is read-only, so {os.path.basename(target)} cannot be written there "
+                            "atomically. Nothing was written; make the directory writable and run again.")
+
+
 def apply(plan: SettingsPlan, *, remember: bool) -> None:
     """Write the plan; with ``remember``, keep the previous bytes for ``uninstall``."""
     if not plan.changes:
         return
+    check_writable(plan.target, plan.after)
+    existing = read_backup(plan.target)
     if remember:
-        existing = read_backup(plan.target)
-        before = existing["before"] if existing and existing.get("after") == plan.before else plan.before
-        record = {"target": plan.target, "before": before, "after": plan.after}
+        keep = existing is not None and existing.get("after") == plan.before
+        before = existing["before"] if keep and existing else plan.before
+        created = (existing or {}).get("created_dirs", []) if keep else missing_dirs(plan.target)
+        record = {"target": plan.target, "before": before, "after": plan.after, "created_dirs": created}
         path = backup_path(plan.target)
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
@@ -280,6 +307,17 @@ def apply(plan: SettingsPlan, *, remember: bool) -> None:
             os.unlink(backup_path(plan.target))
         except FileNotFoundError:
             pass
+        if plan.after is None and existing is not None and existing.get("before") is None:
+            # Directories install made for this file go too, if nothing else lives in them now.
+            for directory in existing.get("created_dirs", []):
+                try:
+                    os.rmdir(directory)
+                except OSError:
+                    break
+
+
+#: Managed (enterprise) settings on Linux; they are read, never written.
+MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json"
 
 
 def disabled_hooks_warnings(project: str, home: str | None) -> list[str]:
@@ -288,6 +326,7 @@ def disabled_hooks_warnings(project: str, home: str | None) -> list[str]:
                   os.path.join(project, ".claude", "settings.local.json")]
     if home:
         candidates.append(os.path.join(home, ".claude", "settings.json"))
+    candidates.append(MANAGED_SETTINGS)
     found = []
     for path in candidates:
         try:

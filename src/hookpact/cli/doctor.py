@@ -1,0 +1,45 @@
+"""``hookpact doctor``: argparse and dispatch only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+DESCRIPTION = """\
+Check that hookpact really guards this project, layer by layer:
+
+  * ~/.claude/settings.json, PATH/.claude/settings.json, PATH/.claude/settings.local.json
+    (and the managed settings file, if any): they parse, hookpact's entries are present,
+    their interpreter exists and has hookpact, and no layer sets disableAllHooks;
+  * the contracts and .claude/hookpact.json are valid;
+  * the audit log and key directories are writable, and the key exists;
+  * you are not below the project root (claude reads project settings only from its
+    launch directory).
+
+Then every installed hook command is fed a canary event exactly as Claude Code runs it
+(/bin/sh -c, event on stdin, the handler's timeout), with scratch state and data
+directories, and its answer is checked. Every finding says what to do. Exit 1 on any error.
+"""
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from hookpact.installer import doctor
+
+    root = os.path.realpath(args.path or os.getcwd())
+    findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary)
+    for finding in findings:
+        if args.verbose or finding.level != "ok":
+            print(finding.render())
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warn" for f in findings)
+    print(f"{errors} error(s), {warnings} warning(s), {sum(f.level == 'ok' for f in findings)} check(s) passed")
+    return 1 if errors else 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("doctor", help="check every layer and run each installed hook on a canary event",
+                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: here)")
+    p.add_argument("--no-canary", action="store_true", help="skip running the hook commands")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list the checks that passed")
+    p.set_defaults(func=cmd_doctor)

@@ -1,0 +1,144 @@
+"""``hookpact install`` and ``hookpact uninstall``: argparse and dispatch only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+INSTALL_DESCRIPTION = """\
+Install hookpact's hooks and instruction layers at one scope.
+
+  --scope project (default)  PATH/.claude/settings.json and PATH/CLAUDE.md
+  --scope local              PATH/.claude/settings.local.json and PATH/CLAUDE.local.md (yours, not committed)
+  --scope user               ~/.claude/settings.json and ~/.claude/CLAUDE.md (every project)
+  --team NAME                PATH/teams/NAME/CLAUDE.md, .claude/contracts/NAME.json, .claude/agents/NAME.md
+
+PATH is the directory you launch `claude` from: Claude Code reads project and local
+settings only there (not from a parent, not from the git root).
+
+Settings are merged, never replaced: other keys, other tools' hooks, key order and
+indentation are kept; invalid JSON is refused with no write; a symlinked file is
+followed; a second install changes nothing. In Markdown, hookpact writes only between
+its own markers (<!-- hookpact:begin NAME --> ... <!-- hookpact:end NAME -->); a new
+file gets a starter document around the block for you to fill in. Every write is
+remembered, so `hookpact uninstall` restores each file byte for byte if nothing else
+changed it. Run with --dry-run first to see the exact diff.
+
+Team files reach agents lazily: Claude Code loads teams/NAME/CLAUDE.md when an agent
+first reads or writes a file under teams/NAME/, and hookpact's subagent-start hook
+hands it to the NAME agent when it starts. --import-teams also adds
+@teams/NAME/CLAUDE.md imports to the project CLAUDE.md, so every session loads every
+team's file at start; that works only when claude is launched at or above PATH (from
+a subdirectory the imports are "external" and skipped in -p mode).
+"""
+
+
+def _project(value: str | None) -> str:
+    return os.path.realpath(value or os.getcwd())
+
+
+def _home() -> str:
+    return os.path.expanduser("~")
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    from hookpact.installer import layers, settings
+
+    root, home = _project(args.path), _home()
+    plan = layers.plan_install(args.scope, root, home, args.python or settings.default_python(),
+                               teams=args.team, import_teams=args.import_teams, memory=not args.no_memory)
+    for warning in settings.disabled_hooks_warnings(root, home):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.dry_run:
+        lay = layers.layout(args.scope, root, home)
+        sys.stdout.write(plan.diff() or f"{lay.settings}: already up to date, nothing to change\n")
+        for note in plan.notes:
+            print(f"note: {note}")
+        return 0
+    changes = plan.changes
+    if not changes:
+        print(f"{layers.layout(args.scope, root, home).settings}: hookpact is already installed; nothing changed")
+        return 0
+    layers.apply(plan, remember=True)
+    for change in changes:
+        print(f"{'created' if change.before is None else 'updated'} {change.path}")
+    from hookpact.hooks.registry import HOOKS
+
+    print("hookpact hooks registered:")
+    for spec in HOOKS.values():
+        events = ", ".join(f"{event}({matcher})" if matcher else event for event, matcher in spec.events)
+        mode = "enforcing, fails closed" if spec.enforcing else "fails open"
+        print(f"  {spec.name:<11} {events} [{mode}]")
+    for note in plan.notes:
+        print(f"note: {note}")
+    if args.scope in ("project", "local"):
+        print("Claude Code reads project settings only from the directory it is launched in: "
+              f"start `claude` in {root}.")
+        from hookpact.contracts import store
+
+        if not store.contract_files(root):
+            print("No contracts yet: every agent may write anywhere but hookpact's own files. "
+                  "Add one with `hookpact contracts new AGENT --allow 'src/**'`.")
+    return 0
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    from hookpact.installer import layers
+
+    root, home = _project(args.path), _home()
+    plan = layers.plan_uninstall(args.scope, root, home, memory=not args.no_memory)
+    settings_path = layers.layout(args.scope, root, home).settings
+    if args.dry_run:
+        sys.stdout.write(plan.diff() or f"{settings_path}: no hookpact hooks, nothing to change\n")
+        return 0
+    changes = plan.changes
+    if not changes:
+        print(f"{settings_path}: no hookpact hooks found; nothing changed")
+        return 0
+    from hookpact.installer import settings
+
+    restored = set()
+    for change in changes:
+        record = settings.read_backup(change.target)
+        if record is not None and record.get("after") == change.before and record.get("before") == change.after:
+            restored.add(change.target)
+    layers.apply(plan, remember=False)
+    for change in changes:
+        if change.after is None:
+            print(f"{change.path}: removed (install created it)")
+        elif change.target in restored:
+            print(f"{change.path}: hookpact removed (file restored to its state before install)")
+        else:
+            print(f"{change.path}: hookpact's entries removed; the rest was changed since install and is kept")
+    for note in plan.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from hookpact.installer.layers import SCOPES
+
+    p = sub.add_parser("install", help="register hookpact's hooks and instruction layers (default: PATH/.claude)",
+                       description=INSTALL_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: current directory)")
+    p.add_argument("--scope", choices=SCOPES, default="project", help="which layer to install (default: %(default)s)")
+    p.add_argument("--team", action="append", default=[], metavar="NAME",
+                   help="also set up team NAME: teams/NAME/CLAUDE.md, a starter contract and agent (repeatable)")
+    p.add_argument("--import-teams", action="store_true",
+                   help="add @teams/NAME/CLAUDE.md imports to the project CLAUDE.md (eager; launch-directory caveat)")
+    p.add_argument("--no-memory", action="store_true", help="settings only: leave every CLAUDE.md alone")
+    p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")
+    p.add_argument("--python", help="interpreter the hooks run with (default: this one)")
+    p.set_defaults(func=cmd_install)
+
+    p = sub.add_parser("uninstall", help="remove what install wrote, restoring files byte for byte when possible",
+                       description="Remove hookpact's settings entries and Markdown blocks at one scope (with "
+                                   "--scope project also every team's files). A file nothing else changed since "
+                                   "install is restored byte for byte, or removed if install created it; in a "
+                                   "changed file only hookpact's entries and blocks go.")
+    p.add_argument("path", nargs="?", help="project directory (default: current directory)")
+    p.add_argument("--scope", choices=SCOPES, default="project", help="which layer to remove (default: %(default)s)")
+    p.add_argument("--no-memory", action="store_true", help="settings only: leave every CLAUDE.md alone")
+    p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")
+    p.set_defaults(func=cmd_uninstall)

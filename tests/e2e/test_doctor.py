@@ -1,0 +1,222 @@
+"""`hookpact doctor` end to end: in a fresh HOME and repository, `hookpact install`, then `doctor` as a
+user runs it (a separate process, in the launch directory). A healthy install passes and every installed
+command really answers a canary event; each breakage is named with a fix, exits 1, and following the fix
+makes doctor pass again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hookpact.core.log import read_runs
+from hookpact.hooks.registry import HOOKS
+
+pytestmark = pytest.mark.e2e
+
+
+def hookpact(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m hookpact ARGS`` in ``cwd``, with the test's HOME and state directories."""
+    return subprocess.run([sys.executable, "-m", "hookpact", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def findings(output: str, level: str = "error") -> list[tuple[str, str]]:
+    """(finding line, its fix) for every finding of ``level`` that doctor printed."""
+    lines = output.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        if line.startswith(f"[{level}] "):
+            fix = lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].startswith("        fix: ") else ""
+            found.append((line, fix.removeprefix("fix: ")))
+    return found
+
+
+def doctor_passes(repo: Path) -> str:
+    result = hookpact("doctor", "-v", str(repo), cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert findings(result.stdout) == []
+    assert "0 error(s)" in result.stdout
+    return result.stdout
+
+
+def doctor_fails(repo: Path) -> list[tuple[str, str]]:
+    result = hookpact("doctor", str(repo), cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = findings(result.stdout)
+    assert errors, result.stdout
+    assert all(fix for _, fix in errors), f"a finding without a fix:\n{result.stdout}"
+    return errors
+
+
+@pytest.fixture
+def repo(tmp_path: Path, hermetic_env: object) -> Path:
+    """A fresh repository (the launch directory), with HOME fresh and empty (tests/conftest.py)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert not (Path(os.environ["HOME"]) / ".claude").exists()
+    return repo
+
+
+@pytest.fixture
+def recording_python(tmp_path: Path) -> Path:
+    """An interpreter (in a directory with a space) that logs each hook run, then runs the real one.
+
+    A line per run: script, cwd, CLAUDE_PROJECT_DIR, HOOKPACT_STATE_DIR and the event on stdin, tab-separated.
+    With ``hang`` next to it, the scope hook sleeps instead (its pid in ``hang.pid``).
+    """
+    directory = tmp_path / "py bin"
+    directory.mkdir()
+    python = directory / "python"
+    log, hang = directory / "runs.tsv", directory / "hang"
+    python.write_text(f"""#!/bin/sh
+case "$2" in
+  *.py)
+    input=$(cat)
+    printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$2" "$PWD" "$CLAUDE_PROJECT_DIR" "$HOOKPACT_STATE_DIR" "$input" >> '{log}'
+    case "$2" in
+      */scope.py) if [ -e '{hang}' ]; then echo $$ > '{hang}.pid'; exec sleep 60; fi ;;
+    esac
+    printf '%s' "$input" | exec '{sys.executable}' "$@" ;;
+esac
+exec '{sys.executable}' "$@"
+""")
+    python.chmod(0o755)
+    return python
+
+
+def recorded_runs(python: Path) -> list[dict[str, str]]:
+    log = python.parent / "runs.tsv"
+    rows = [line.split("\t") for line in log.read_text().splitlines()] if log.exists() else []
+    return [dict(zip(("script", "cwd", "project_dir", "state_dir", "event"), row, strict=True)) for row in rows]
+
+
+def install(repo: Path, python: Path | str = sys.executable) -> None:
+    result = hookpact("install", str(repo), "--python", str(python), cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def installed_commands(repo: Path) -> dict[str, str]:
+    """hook name -> the command `install` wrote into the project settings file."""
+    data = json.loads((repo / ".claude" / "settings.json").read_text())
+    commands = {}
+    for groups in data["hooks"].values():
+        for group in groups:
+            for entry in group["hooks"]:
+                name = entry["command"].rsplit("/", 1)[1].split(".py")[0]
+                commands[name] = entry["command"]
+    return commands
+
+
+def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
+    repo: Path, recording_python: Path, hermetic_env: object
+) -> None:
+    install(repo, recording_python)
+    commands = installed_commands(repo)
+    assert set(commands) == set(HOOKS)
+
+    out = doctor_passes(repo)
+
+    for name in HOOKS:
+        assert f"{name}: interpreter has hookpact, answered a canary event" in out, name
+    runs = recorded_runs(recording_python)
+    # Each installed command ran once, exactly as written in settings.json (its script, its interpreter).
+    assert sorted(r["script"] for r in runs) == sorted(c.split(" -I ")[1].strip("'") for c in commands.values())
+    state_dir = os.environ["HOOKPACT_STATE_DIR"]
+    for run in runs:
+        name = Path(run["script"]).stem
+        event = json.loads(run["event"])
+        assert event["hook_event_name"] in {e for e, _ in HOOKS[name].events}, run
+        assert event["session_id"] == "hookpact-doctor"
+        assert run["cwd"] == run["project_dir"] == str(repo)
+        assert run["state_dir"] and not run["state_dir"].startswith(state_dir)  # a scratch state directory
+    assert read_runs(state_dir) == []  # so the real hook-run log got no canary records
+
+
+def test_an_interpreter_that_went_away_is_named_with_its_fix(repo: Path, recording_python: Path) -> None:
+    install(repo, recording_python)
+    doctor_passes(repo)
+    recording_python.unlink()  # e.g. the virtualenv hookpact was installed from was deleted
+
+    errors = doctor_fails(repo)
+
+    broken = [(line, fix) for line, fix in errors if "does not exist or is not executable" in line]
+    assert {line.split(": ")[1] for line, _ in broken} == set(HOOKS)  # every hook, by name
+    assert all(str(recording_python) in line for line, _ in broken)
+    assert all("hookpact install" in fix and "--python" in fix for _, fix in broken)
+
+    install(repo)  # the fix: install again with an interpreter that has hookpact
+    doctor_passes(repo)
+
+
+def test_an_invalid_contract_is_named_with_its_fix(repo: Path) -> None:
+    install(repo)
+    contract = repo / ".claude" / "contracts" / "backend.json"
+    contract.parent.mkdir(parents=True, exist_ok=True)
+    contract.write_text(json.dumps({"agent": "backend", "outputs": {"allowed_modifications": "src/backend/**"}}))
+
+    errors = doctor_fails(repo)
+
+    assert [(line, fix) for line, fix in errors if "backend.json" in line] == [(
+        "[error] contracts: .claude/contracts/backend.json: outputs.allowed_modifications: "
+        "'src/backend/**' is not of type 'array'",
+        "fix it; `hookpact contracts validate` rechecks",
+    )]
+
+    contract.write_text(json.dumps({"agent": "backend", "outputs": {"allowed_modifications": ["src/backend/**"]}}))
+    assert hookpact("contracts", "validate", "--root", str(repo), cwd=repo).returncode == 0
+    doctor_passes(repo)
+
+
+def test_disable_all_hooks_in_the_local_settings_is_named_with_its_fix(repo: Path) -> None:
+    install(repo)
+    local = repo / ".claude" / "settings.local.json"
+    local.write_text('{\n  "disableAllHooks": true,\n  "model": "claude-opus-5-5"\n}\n')
+
+    errors = doctor_fails(repo)
+
+    assert [(line, fix) for line, fix in errors if "disableAllHooks" in line] == [(
+        f"[error] {local}: \"disableAllHooks\": true switches off every hook, hookpact's too", "remove the key")]
+
+    local.write_text('{\n  "model": "claude-opus-5-5"\n}\n')
+    doctor_passes(repo)
+
+
+def test_a_hook_that_does_not_answer_in_time_is_named_and_killed(repo: Path, recording_python: Path) -> None:
+    install(repo, recording_python)
+    settings = repo / ".claude" / "settings.json"
+    data = json.loads(settings.read_text())
+    for group in data["hooks"]["PreToolUse"]:
+        for entry in group["hooks"]:
+            if "/scope.py" in entry["command"]:
+                entry["timeout"] = 2  # the handler timeout doctor must hold the command to
+    settings.write_text(json.dumps(data, indent=2))
+    (recording_python.parent / "hang").touch()
+
+    started = time.monotonic()
+    errors = doctor_fails(repo)
+
+    assert time.monotonic() - started < 30
+    assert [line for line, _ in errors] == [
+        f"[error] {settings}: scope on a canary PreToolUse event did not answer within its 2 s timeout"]
+    pid = int((recording_python.parent / "hang.pid").read_text())
+    assert _gone(pid), f"the hung hook (pid {pid}) is still running"
+
+
+def _gone(pid: int, wait: float = 5.0) -> bool:
+    """True once ``pid`` no longer runs (absent, or a zombie waiting for init to reap it)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False

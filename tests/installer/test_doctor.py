@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from hookpact.cli.main import main
+from hookpact.installer import doctor, layers
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    return repo
+
+
+def errors(repo: Path, home: Path, **kw: object) -> list[str]:
+    return [f.render() for f in doctor.diagnose(str(repo), str(home), launch_dir=str(repo), **kw)  # type: ignore[arg-type]
+            if f.level == "error"]
+
+
+def install(repo: Path, python: str = sys.executable) -> None:
+    layers.apply(layers.plan_install("project", str(repo), str(repo.parent), python, memory=False), remember=True)
+
+
+def test_healthy_install_passes_with_canaries(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    install(repo)
+    assert main(["doctor", str(repo)]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
+
+
+def test_nothing_installed_says_what_to_do(repo: Path, hermetic_env: object) -> None:
+    found = errors(repo, repo.parent, canary=False)
+    assert any("not installed in any layer" in e and "hookpact install" in e for e in found)
+
+
+def test_broken_interpreter_path(repo: Path) -> None:
+    install(repo, str(repo / "gone" / "python"))
+    found = errors(repo, repo.parent)
+    assert any("does not exist or is not executable" in e and "--python" in e for e in found)
+
+
+def test_invalid_contract(repo: Path) -> None:
+    install(repo)
+    contracts = repo / ".claude" / "contracts"
+    contracts.mkdir()
+    (contracts / "backend.json").write_text(json.dumps({"agent": "backend", "outputs": {"allowed_modifications": 3}}))
+    assert any("backend.json: outputs.allowed_modifications" in e for e in errors(repo, repo.parent, canary=False))
+
+
+@pytest.mark.parametrize("layer", ["settings.json", "settings.local.json", "home"])
+def test_settings_that_disable_hooks(repo: Path, layer: str) -> None:
+    install(repo)
+    home = repo.parent / "home"
+    path = home / ".claude" / "settings.json" if layer == "home" else repo / ".claude" / layer
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        data = json.loads(path.read_text())
+        data["disableAllHooks"] = True
+        path.write_text(json.dumps(data))
+    else:
+        path.write_text('{"disableAllHooks": true}')
+    found = errors(repo, home, canary=False)
+    assert any("disableAllHooks" in e and str(path) in e for e in found)
+
+
+def test_hook_that_does_not_answer_in_time(repo: Path, tmp_path: Path) -> None:
+    """A command that looks like ours (…/hookpact/hooks/scope.py) but hangs past its handler timeout."""
+    script = tmp_path / "fake" / "hookpact" / "hooks" / "scope.py"
+    script.parent.mkdir(parents=True)
+    script.write_text("import time\ntime.sleep(60)\n")
+    command = f"'{sys.executable}' -I '{script}'"
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text(json.dumps({"hooks": {"PreToolUse": [
+        {"matcher": "Write", "hooks": [{"type": "command", "command": command, "timeout": 1}]}]}}))
+    found = errors(repo, repo.parent)
+    assert any("did not answer within its 1 s timeout" in e for e in found)
+
+
+def test_hook_that_crashes_is_reported(repo: Path, tmp_path: Path) -> None:
+    script = tmp_path / "fake" / "hookpact" / "hooks" / "audit.py"
+    script.parent.mkdir(parents=True)
+    script.write_text("raise SystemExit('boom')\n")
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text(json.dumps({"hooks": {"Stop": [
+        {"hooks": [{"type": "command", "command": f"'{sys.executable}' -I '{script}'", "timeout": 30}]}]}}))
+    assert any("exited 1 (boom)" in e for e in errors(repo, repo.parent))
+
+
+def test_launch_directory_caveat(repo: Path) -> None:
+    install(repo)
+    (repo / "src").mkdir()
+    found = doctor.diagnose(str(repo), str(repo.parent), canary=False, launch_dir=str(repo / "src"))
+    assert any(f.level == "warn" and "launch claude in" in f.fix for f in found)
