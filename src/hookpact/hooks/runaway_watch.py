@@ -1,0 +1,67 @@
+"""Runaway watch: UserPromptSubmit and PostToolUseFailure. Enhancing (fails open).
+
+* UserPromptSubmit: while ``hookpact stop`` covers the session, the prompt is blocked (it never
+  reaches the model). Fail-open on purpose: a broken install must not refuse every prompt; the
+  tool calls stay fail-closed in the runaway hook.
+* PostToolUseFailure: failure streaks per agent, escalated when they reach
+  ``runaway.escalation.failure_streak``; does nothing unless ``runaway.escalation`` is configured.
+"""
+
+from __future__ import annotations
+
+from hookpact.core.events import agent_of
+from hookpact.runaway import config
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from hookpact.core.decision import Decision
+    from hookpact.core.runner import HookContext
+
+NAME = "runaway_watch"
+
+
+def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
+    if event["hook_event_name"] == "UserPromptSubmit":
+        from hookpact.core.decision import deny
+        from hookpact.hooks.runaway import stopped_reason
+        from hookpact.runaway import stops
+
+        agent, _ = agent_of(event)
+        session = event.get("session_id")
+        stop = stops.check(ctx.state_dir, session if isinstance(session, str) else None, agent)
+        return None if stop is None else deny(stopped_reason(stop, "UserPromptSubmit"), rule="kill-switch",
+                                              source=NAME)
+    section = config.load(ctx.project_dir)
+    settings = config.escalation(section)
+    if settings is None or not settings.get("failure_streak"):
+        return None
+    from hookpact.core.dirs import data_dir
+    from hookpact.runaway import escalate
+    from hookpact.runaway.control import account_failure
+    from hookpact.runaway.state import locked_update, session_path
+
+    agent, agent_id = agent_of(event)
+    streak = locked_update(
+        session_path(ctx.state_dir, str(event.get("session_id") or "unknown")),
+        lambda data: account_failure(data, agent=agent, agent_id=agent_id, tool_use_id=event.get("tool_use_id"),
+                                     streak_limit=int(settings["failure_streak"])),
+        min(1.0, max(0.0, ctx.deadline.remaining() - 2.0)))
+    if streak:
+        detail = (f"{'the main thread' if agent_id is None else agent} failed {streak} tool calls in a row "
+                  f"(last: {event.get('tool_name')})")
+        body = escalate.payload("failure_streak", event, agent, ctx.project_dir, detail, streak)
+        escalate.escalate(settings, ctx.state_dir, data_dir(ctx.env), ctx.env, ctx.deadline, body)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    from hookpact.core.runner import run_hook
+    from hookpact.hooks.registry import HOOKS
+
+    return run_hook(HOOKS[NAME], decide)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

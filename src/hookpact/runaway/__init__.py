@@ -1,0 +1,1 @@
+"""Runaway-agent controls: kill switch, budgets, loop detection, escalation, completion gates, costs."""
