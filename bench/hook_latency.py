@@ -97,6 +97,25 @@ def mcp_events(project: Path) -> dict[str, bytes]:
     return {"mcp_guard (write_file, allowed)": json.dumps(event).encode()}
 
 
+def pre_edit_events(project: Path) -> dict[str, bytes]:
+    """Edits seen by the pre-edit context hook: a file type it ignores, as the common case."""
+    (project / "README.md").write_text("# project\n")
+    event = {"session_id": "bench", "transcript_path": str(project / "t.jsonl"), "cwd": str(project),
+             "permission_mode": "acceptEdits", "hook_event_name": "PreToolUse", "tool_name": "Edit",
+             "agent_id": "a1b2c3", "agent_type": "backend", "tool_use_id": "toolu_bench",
+             "tool_input": {"file_path": str(project / "README.md"), "old_string": "project", "new_string": "p"}}
+    return {"pre_edit_context (ignored .md)": json.dumps(event).encode()}
+
+
+def runaway_events(project: Path) -> dict[str, bytes]:
+    """A Read from a subagent: the runaway hook runs on every tool call."""
+    event = {"session_id": "bench", "transcript_path": str(project / "t.jsonl"), "cwd": str(project),
+             "permission_mode": "acceptEdits", "hook_event_name": "PreToolUse", "tool_name": "Read",
+             "agent_id": "a1b2c3", "agent_type": "backend", "tool_use_id": "toolu_bench",
+             "tool_input": {"file_path": str(project / "src/backend/api.py")}}
+    return {"runaway (Read, unconfigured)": json.dumps(event).encode()}
+
+
 def time_once(command: str, stdin: bytes, env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
     proc = subprocess.run(["/bin/sh", "-c", command], input=stdin, env=env, cwd=cwd,
@@ -138,6 +157,20 @@ def main(argv: list[str] | None = None) -> int:
         audit = hook_command(HOOKS["audit"], python)
         for label, event in audit_events(project).items():
             commands[label] = (audit, event)
+        runaway = hook_command(HOOKS["runaway"], python)
+        for label, event in runaway_events(project).items():
+            commands[label] = (runaway, event)
+        configured = base / "configured project"
+        (configured / ".claude").mkdir(parents=True)
+        (configured / ".claude" / "hookpact.json").write_text(json.dumps({"runaway": {
+            "loop": {"warn_at": 1000, "deny_at": 2000, "window": 20},
+            "budgets": {"session_tool_calls": 10**9, "agent_tool_calls": 10**9}}}))
+        for label, event in runaway_events(configured).items():
+            commands[label.replace("unconfigured", "loop + budgets")] = (
+                f"CLAUDE_PROJECT_DIR={shell_quote(str(configured))} {runaway}", event)
+        pre_edit = hook_command(HOOKS["pre_edit_context"], python)
+        for label, event in pre_edit_events(project).items():
+            commands[label] = (pre_edit, event)
         for command, stdin in commands.values():  # warm-up: page cache, .pyc files, compiled contracts
             for _ in range(3):
                 time_once(command, stdin, env, project)

@@ -32,6 +32,9 @@ PATH_KEYS = ("file_path", "notebook_path", "path")
 #: hookpact Decision kinds -> audit decision words.
 DECISIONS = {"pass": "allow", "deny": "deny", "ask": "ask", "context": "warn", "no-output": "none"}
 DEFAULT_CONTENT_MAX = 2000
+#: Hooks whose silent runs (nothing to say) are not audited: the runaway controls.
+QUIET_HOOKS = frozenset({"runaway", "runaway_watch", "completion",
+                         "session_context", "subagent_context", "pre_edit_context"})
 
 
 def canonical(value: Any) -> bytes:
@@ -192,6 +195,8 @@ def from_run(run: Mapping[str, Any], src_end: int) -> dict[str, Any] | None:
     outcome = run.get("outcome")
     if not isinstance(hook, str) or (hook == "audit" and outcome != "error"):
         return None
+    if hook in QUIET_HOOKS and outcome == "no-output":
+        return None  # runs on every tool call; only its warnings, denials and failures are worth a record
     ts = run.get("ts")
     if isinstance(ts, str) and ts.endswith("Z") and "." not in ts:
         ts = ts[:-1] + ".000Z"

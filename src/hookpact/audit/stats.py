@@ -85,8 +85,11 @@ def audit_stats(state_dir: str, flt: reader.Filter) -> dict[str, Any]:
     total = Group()
     by: dict[str, dict[str, Group]] = {"tool": {}, "agent": {}, "session": {}, "event": {}}
     first_ts = last_ts = None
+    latest_costs: dict[tuple[str, str], dict[str, Any]] = {}
     for _, rec in reader.records(state_dir, flt):
         total.add(rec)
+        if isinstance(rec.get("cost"), dict):  # cumulative per transcript: the latest one counts
+            latest_costs[(str(rec.get("session")), str(rec["cost"].get("scope")))] = rec
         ts = rec.get("ts")
         if isinstance(ts, str):
             first_ts = ts if first_ts is None or ts < first_ts else first_ts
@@ -102,7 +105,29 @@ def audit_stats(state_dir: str, flt: reader.Filter) -> dict[str, Any]:
             group.add(rec)
     return {"total": total.as_dict(), "first_ts": first_ts, "last_ts": last_ts,
             **{f"by_{name}": {k: g.as_dict() for k, g in sorted(groups.items())} for name, groups in by.items()},
-            "hooks": hook_run_stats(state_dir)}
+            "hooks": hook_run_stats(state_dir), "costs": cost_stats(latest_costs.values())}
+
+
+def cost_stats(records: Any) -> dict[str, Any]:
+    """Estimated cost (USD) and tokens per session and per agent, from the completion hook's records."""
+    out: dict[str, Any] = {"total_usd": 0.0, "tokens": {}, "by_session": {}, "by_agent": {}}
+    for rec in records:
+        cost = rec["cost"]
+        usd = float(cost.get("usd") or 0.0)
+        agent = str(rec.get("agent")) if rec.get("agent") != "" else "(internal)"
+        out["total_usd"] += usd
+        for group, key in (("by_session", str(rec.get("session"))), ("by_agent", agent)):
+            entry = out[group].setdefault(key, {"usd": 0.0, "tokens": {}})
+            entry["usd"] += usd
+            for kind, n in (cost.get("tokens") or {}).items():
+                entry["tokens"][kind] = entry["tokens"].get(kind, 0) + int(n)
+        for kind, n in (cost.get("tokens") or {}).items():
+            out["tokens"][kind] = out["tokens"].get(kind, 0) + int(n)
+    out["total_usd"] = round(out["total_usd"], 6)
+    for group in ("by_session", "by_agent"):
+        for entry in out[group].values():
+            entry["usd"] = round(entry["usd"], 6)
+    return out
 
 
 def hook_run_stats(state_dir: str) -> dict[str, Any]:
@@ -159,6 +184,16 @@ def render(stats: dict[str, Any], top: int = 20) -> list[str]:
                        f"{_ms(g['p50_ms']):>8} {_ms(g['p95_ms']):>8}")
         if len(ranked) > top:
             out.append(f"... and {len(ranked) - top} more (--json for all)")
+    costs = stats.get("costs") or {}
+    for name in ("session", "agent"):
+        groups = costs.get(f"by_{name}") or {}
+        if groups:
+            out.append("")
+            out.append(f"{'cost by ' + name + ' (estimate)':<40} {'USD':>10} {'input tok':>10} {'output tok':>10}")
+            for key, c in sorted(groups.items(), key=lambda kv: -kv[1]["usd"])[:top]:
+                t = c["tokens"]
+                out.append(f"{key[:40]:<40} {c['usd']:>10.4f} {t.get('input_tokens', 0):>10} "
+                           f"{t.get('output_tokens', 0):>10}")
     hooks = stats["hooks"]
     if hooks:
         out.append("")

@@ -23,56 +23,6 @@ def _root(value: str | None) -> str:
     return os.path.realpath(value or os.getcwd())
 
 
-def cmd_install(args: argparse.Namespace) -> int:
-    from hookpact.installer import settings
-
-    project = _root(args.path)
-    path = os.path.join(project, ".claude", "settings.json")
-    plan = settings.plan_install(path, args.python or settings.default_python())
-    for warning in settings.disabled_hooks_warnings(project, os.environ.get("HOME")):
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.dry_run:
-        sys.stdout.write(plan.diff() or f"{path}: already up to date, nothing to change\n")
-        return 0
-    if not plan.changes:
-        print(f"{path}: hookpact is already installed; nothing changed")
-        return 0
-    settings.apply(plan, remember=True)
-    from hookpact.hooks.registry import HOOKS
-
-    print(f"{path}: hookpact hooks registered:")
-    for spec in HOOKS.values():
-        events = ", ".join(f"{event}({matcher})" if matcher else event for event, matcher in spec.events)
-        mode = "enforcing, fails closed" if spec.enforcing else "fails open"
-        print(f"  {spec.name:<11} {events} [{mode}]")
-    print("Claude Code reads project settings only from the directory it is launched in: "
-          f"start `claude` in {project}.")
-    from hookpact.contracts import store
-
-    if not store.contract_files(project):
-        print("No contracts yet: every agent may write anywhere but hookpact's own files. "
-              "Add one with `hookpact contracts new AGENT --allow 'src/**'`.")
-    return 0
-
-
-def cmd_uninstall(args: argparse.Namespace) -> int:
-    from hookpact.installer import settings
-
-    project = _root(args.path)
-    path = os.path.join(project, ".claude", "settings.json")
-    plan = settings.plan_uninstall(path)
-    if args.dry_run:
-        sys.stdout.write(plan.diff() or f"{path}: no hookpact hooks, nothing to change\n")
-        return 0
-    if not plan.changes:
-        print(f"{path}: no hookpact hooks found; nothing changed")
-        return 0
-    settings.apply(plan, remember=False)
-    print(f"{path}: hookpact hooks removed" + (" (file restored to its state before install)"
-                                                if plan.after is None or "hookpact" not in plan.after else ""))
-    return 0
-
-
 def cmd_contracts_validate(args: argparse.Namespace) -> int:
     from hookpact.contracts import compile as compiler
 
@@ -156,21 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hookpact {hookpact.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("install", help="register hookpact's hooks in PATH/.claude/settings.json",
-                       description="Merge hookpact's hooks into PATH/.claude/settings.json (PATH: the directory "
-                                   "you launch claude from; default: here). Keeps every other key and hook, is "
-                                   "idempotent, and remembers the file's previous bytes for uninstall.")
-    p.add_argument("path", nargs="?", help="project directory (default: current directory)")
-    p.add_argument("--dry-run", action="store_true", help="print the change as a unified diff; write nothing")
-    p.add_argument("--python", help="interpreter the hooks run with (default: this one, %(default)s)")
-    p.set_defaults(func=cmd_install)
+    from hookpact.cli import install as install_cli
 
-    p = sub.add_parser("uninstall", help="remove hookpact's hooks from PATH/.claude/settings.json",
-                       description="Remove hookpact's entries. If nothing else changed the file since install, "
-                                   "it is restored byte for byte (or removed if install created it).")
-    p.add_argument("path", nargs="?", help="project directory (default: current directory)")
-    p.add_argument("--dry-run", action="store_true", help="print the change as a unified diff; write nothing")
-    p.set_defaults(func=cmd_uninstall)
+    install_cli.add_parser(sub)
+    from hookpact.cli import doctor as doctor_cli
+
+    doctor_cli.add_parser(sub)
+    from hookpact.cli import plugin as plugin_cli
+
+    plugin_cli.add_parser(sub)
 
     contracts = sub.add_parser("contracts", help="check and explain per-agent file-ownership contracts",
                                description="Contracts live in .claude/contracts/<agent_type>.json; main.json "
@@ -208,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import audit as audit_cli
 
     audit_cli.add_parser(sub)
+
+    from hookpact.cli import control as control_cli
+
+    control_cli.add_parser(sub)
     return parser
 
 

@@ -147,6 +147,7 @@ def compile_contract(path: str, display: str) -> tuple[str, dict[str, Any] | Non
         "forbidden": forbidden,
         "unresolved_writes": outputs.get("unresolved_writes", "deny"),
         "inputs": document.get("inputs", {}),
+        "checks": document.get("checks", {}),
     }, []
 
 

@@ -89,5 +89,64 @@ HOOKS: Mapping[str, HookSpec] = {
             summary="Appends a chained, authenticated record of every tool outcome and hookpact decision "
                     "(hookpact audit).",
         ),
+        HookSpec(
+            "session_context",
+            "hookpact.hooks.session_context",
+            (("SessionStart", None),),
+            enforcing=False,
+            timeout=10,
+            budget=4.0,
+            summary="Injects expertise for the repository's detected domains at session start (also on resume "
+                    "and compact), and reports MCP servers that will not work.",
+        ),
+        HookSpec(
+            "subagent_context",
+            "hookpact.hooks.subagent_context",
+            (("SubagentStart", None),),
+            enforcing=False,
+            timeout=10,
+            budget=4.0,
+            summary="Gives each subagent its team's CLAUDE.md, a summary of its contract and its contract's inputs.",
+        ),
+        HookSpec(
+            "pre_edit_context",
+            "hookpact.hooks.pre_edit_context",
+            (("PreToolUse", "Write|Edit|NotebookEdit"),),
+            enforcing=False,
+            timeout=15,
+            budget=10.0,
+            summary="Before a Python/TypeScript/JavaScript file is changed, tells the model its imports, "
+                    "definitions or exports, and which agent owns it.",
+        ),
+        HookSpec(
+            "runaway",
+            "hookpact.hooks.runaway",
+            (("PreToolUse", "*"),),
+            enforcing=True,
+            timeout=10,
+            budget=5.0,
+            summary="Kill switch (hookpact stop), tool-call and file budgets, and loop detection: warns, then "
+                    "denies an agent repeating the same call (runaway in .claude/hookpact.json).",
+        ),
+        HookSpec(
+            "runaway_watch",
+            "hookpact.hooks.runaway_watch",
+            (("UserPromptSubmit", None), ("PostToolUseFailure", None)),
+            enforcing=False,
+            timeout=10,
+            budget=5.0,
+            summary="Blocks prompts while the kill switch covers the session; counts failure streaks per agent "
+                    "and escalates them (runaway.escalation).",
+        ),
+        HookSpec(
+            "completion",
+            "hookpact.hooks.completion",
+            (("SubagentStop", None), ("Stop", None), ("SessionEnd", None)),
+            enforcing=False,
+            timeout=300,
+            budget=290.0,
+            summary="Records what each agent did and what it cost; runs a subagent's completion checks "
+                    "(checks.on_complete in its contract) and sends it back while they fail.",
+        ),
     )
 }
