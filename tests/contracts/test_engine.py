@@ -269,7 +269,7 @@ def test_globs_end_at_the_real_end_of_the_path(tmp_path: Path, glob: str, path: 
         ({"contracts": {"unlisted_agent": "main"}}, "backend", "docs/x", "deny", "outputs.allowed_modifications"),
     ],
 )
-def test_unlisted_agent_policies(  # noqa: PLR0917
+def test_unlisted_agent_policies(
     tmp_path: Path, settings: Any, agent: str, path: str, kind: str, rule: str
 ) -> None:
     project = build(tmp_path, {"main": contract("docs/**"), "backend": contract("src/backend/**")}, settings)

@@ -35,7 +35,7 @@ def scope_runs(home: Path) -> list[dict]:
     return [r for r in read_runs(str(home / ".local" / "state" / "hookpact")) if r.get("hook") == "scope"]
 
 
-def test_install_at_every_scope_then_uninstall_restores_everything(  # noqa: PLR0917
+def test_install_at_every_scope_then_uninstall_restores_everything(
     run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:

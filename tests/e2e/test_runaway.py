@@ -63,7 +63,7 @@ def test_a_repeated_call_is_warned_then_denied_at_the_configured_count(
 
     run_claude(e2e_repo)
 
-    (first_id, first), (second_id, second), (third_id, third) = results_in_order(scripted_api, "Bash")
+    (first_id, first), (second_id, second), (_third_id, third) = results_in_order(scripted_api, "Bash")
     assert not first.is_error and "same" in first.text
     assert not any("hookpact runaway" in t for t in scripted_api.texts_after(first_id))
     assert not second.is_error

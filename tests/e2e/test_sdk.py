@@ -17,7 +17,7 @@ from hookpact.core.log import read_runs
 from hookpact.sdk import agent_definitions, hook_matchers
 
 from .harness import BASE_ENV, agent_call
-from .scripted_api import ScriptedApi, tool_use
+from .scripted_api import ScriptedApi, all_text, tool_use
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,8 @@ def test_sdk_callbacks_enforce_contracts_and_audit(scripted_api: ScriptedApi, e2
     denied_main = result_for(scripted_api, main_bad, "main")
     assert denied_main.is_error and "the main thread (agent 'main')" in denied_main.text
     denied_sub = result_for(scripted_api, sub_bad, "backend")
-    assert denied_sub.is_error and "agent 'backend'" in denied_sub.text and "PreToolUse:Write hook error" in denied_sub.text
+    assert denied_sub.is_error and "agent 'backend'" in denied_sub.text
+    assert "PreToolUse:Write hook error" in denied_sub.text
     # The subagent was defined from its contract: its prompt names what it may modify.
     backend_request = scripted_api.requests_for("backend")[0]
     assert any("lets you modify only: src/backend/**" in text for text in _system_texts(backend_request))
@@ -85,10 +86,12 @@ def test_sdk_callbacks_enforce_contracts_and_audit(scripted_api: ScriptedApi, e2
     assert {(r["agent"], r["decision"], r["origin"]) for r in runs} == {
         ("main", "pass", "sdk"), ("main", "deny", "sdk"), ("backend", "pass", "sdk"), ("backend", "deny", "sdk")}
     audit_dir = Path(state_dir()) / "audit"
-    records = [json.loads(line) for seg in sorted(audit_dir.glob("audit*.jsonl")) for line in seg.read_text().splitlines()]
+    segments = sorted(audit_dir.glob("audit*.jsonl"))
+    records = [json.loads(line) for seg in segments for line in seg.read_text().splitlines()]
     outcomes = [r for r in records if r.get("event") == "PostToolUse"]
     assert {(r["tool"], r["origin"]) for r in outcomes} >= {("Write", "sdk"), ("Agent", "sdk")}
-    assert sorted(p for r in outcomes if r["tool"] == "Write" for p in r["paths"]) == sorted([str(main_ok), str(sub_ok)])
+    written = sorted(p for r in outcomes if r["tool"] == "Write" for p in r["paths"])
+    assert written == sorted([str(main_ok), str(sub_ok)])
 
 
 def _system_texts(request: dict[str, Any]) -> list[str]:
@@ -96,3 +99,31 @@ def _system_texts(request: dict[str, Any]) -> list[str]:
     if isinstance(system, str):
         return [system]
     return [block.get("text", "") for block in system or [] if isinstance(block, dict)]
+
+
+def test_sdk_callbacks_deliver_subagent_and_pre_edit_context(scripted_api: ScriptedApi, e2e_repo: Path,
+                                                             e2e_home: Path) -> None:
+    repo = Path(os.path.realpath(e2e_repo))
+    contract(repo, "main", ["**"])
+    contract(repo, "backend", ["src/backend/**"], "API code.")
+    (repo / "teams" / "backend").mkdir(parents=True)
+    (repo / "teams" / "backend" / "CLAUDE.md").write_text("TEAM-BACKEND-RULES: every handler is async.\n")
+    module = repo / "src" / "backend" / "api.py"
+    module.parent.mkdir(parents=True)
+    module.write_text('__all__ = ["health"]\n\n\ndef health(verbose: bool = False) -> dict:\n    return {}\n')
+    scripted_api.set_scripts({
+        "main": [[tool_use("Agent", agent_call("backend"))]],
+        "backend": [[tool_use("Edit", {"file_path": str(module), "old_string": "return {}",
+                                       "new_string": "return {'ok': True}"})]],
+    })
+
+    run_query(repo, e2e_home, scripted_api)
+
+    assert "'ok': True" in module.read_text()
+    first_backend = "\n".join(all_text(scripted_api.requests_for("backend")[0]))
+    assert "SubagentStart hook additional context" in first_backend and "TEAM-BACKEND-RULES" in first_backend
+    assert all("TEAM-BACKEND-RULES" not in "\n".join(all_text(r)) for r in scripted_api.requests_for("main"))
+    (edit_id,) = scripted_api.issued_tool_uses("Edit", script="backend")
+    after = "\n".join(scripted_api.texts_after(edit_id))
+    assert "PreToolUse:Edit hook additional context" in after
+    assert "def health(verbose: bool=False) -> dict" in after and "Owned under the contracts by: backend" in after

@@ -112,7 +112,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("agent", "tool", "tool_input", "kind", "rule"), CASES)
-def test_decisions(  # noqa: PLR0917
+def test_decisions(
         project: Project, agent: str | None, tool: str, tool_input: dict[str, Any], kind: str | None,
         rule: str) -> None:
     decision = project.decide(tool, tool_input, agent)

@@ -146,7 +146,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("agent", "path", "cwd", "kind", "rule"), [row[1:] for row in HOSTILE],
                          ids=[row[0] for row in HOSTILE])
-def test_hostile_paths_are_decided_correctly(  # noqa: PLR0917
+def test_hostile_paths_are_decided_correctly(
     hostile: Hostile, agent: str, path: Any, cwd: str, kind: str, rule: str | None
 ) -> None:
     raw = path(hostile) if callable(path) else path

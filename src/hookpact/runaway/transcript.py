@@ -39,7 +39,8 @@ def price_for(model: str, prices: dict[str, dict[str, float]]) -> dict[str, floa
 
 
 def summarize(path: str, prices: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
-    """``{"tools": {name: n}, "paths": [...], "models": {model: {tokens}}, "tokens": {...}, "usd": x, "messages": n}``."""
+    """``{"tools": {name: n}, "paths": [...], "models": {model: {tokens}}, "tokens": {...}, "usd": x,
+    "messages": n}``."""
     prices = prices or DEFAULT_PRICES
     tools: dict[str, int] = {}
     paths: list[str] = []
