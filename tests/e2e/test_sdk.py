@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from claude_agent_sdk import ClaudeAgentOptions, query
 
+from hookpact.cli.main import main as hookpact_main
 from hookpact.core.dirs import state_dir
 from hookpact.core.log import read_runs
 from hookpact.sdk import agent_definitions, hook_matchers
@@ -29,12 +30,13 @@ def contract(repo: Path, agent: str, allowed: list[str], description: str = "") 
                                 "outputs": {"allowed_modifications": allowed}}))
 
 
-def run_query(repo: Path, home: Path, api: ScriptedApi) -> list[Any]:
+def run_query(repo: Path, home: Path, api: ScriptedApi, setting_sources: list[Any] | None = None) -> list[Any]:
     options = ClaudeAgentOptions(
         cwd=str(repo),
         hooks=hook_matchers(repo),  # type: ignore[arg-type]
         agents=agent_definitions(repo),
-        setting_sources=[],  # no settings.json hooks: only the callbacks can decide
+        # [] by default: no settings.json hooks, so only the callbacks can decide
+        setting_sources=[] if setting_sources is None else setting_sources,
         permission_mode="acceptEdits",
         allowed_tools=["Write", "Edit", "Read", "Agent", "Bash"],
         env={**BASE_ENV, "HOME": str(home), "ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": "sk-test"},
@@ -127,3 +129,19 @@ def test_sdk_callbacks_deliver_subagent_and_pre_edit_context(scripted_api: Scrip
     after = "\n".join(scripted_api.texts_after(edit_id))
     assert "PreToolUse:Edit hook additional context" in after
     assert "def health(verbose: bool=False) -> dict" in after and "Owned under the contracts by: backend" in after
+
+
+def test_session_start_context_for_sdk_users_comes_from_the_installed_settings_hook(
+    scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+) -> None:
+    """SDK SessionStart callbacks never fire; the documented way is the settings command hook."""
+    repo = Path(os.path.realpath(e2e_repo))
+    (repo / "pyproject.toml").write_text('[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n')
+    assert hookpact_main(["install", str(repo)]) == 0
+    scripted_api.set_scripts({"main": [[tool_use("Bash", {"command": "true", "description": "noop"})]]})
+
+    run_query(repo, e2e_home, scripted_api, setting_sources=["project"])
+
+    first = "\n".join(all_text(scripted_api.requests_for("main")[0]))
+    assert "SessionStart hook additional context: hookpact expertise for this repository" in first
+    assert "## fastapi (built-in" in first
