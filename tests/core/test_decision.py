@@ -24,13 +24,13 @@ def test_equal_decisions_are_equal_and_hash_alike() -> None:
 @pytest.mark.parametrize(
     ("decision", "expected"),
     [
-        (passed(), {"kind": "pass", "reason": "", "rule": "", "context": "", "source": ""}),
+        (passed(), {"kind": "pass", "reason": "", "rule": "", "context": "", "source": "", "notice": ""}),
         (passed("no-contracts", source="scope"),
-         {"kind": "pass", "reason": "", "rule": "no-contracts", "context": "", "source": "scope"}),
+         {"kind": "pass", "reason": "", "rule": "no-contracts", "context": "", "source": "scope", "notice": ""}),
         (deny("why", rule="protected", source="scope"),
-         {"kind": "deny", "reason": "why", "rule": "protected", "context": "", "source": "scope"}),
+         {"kind": "deny", "reason": "why", "rule": "protected", "context": "", "source": "scope", "notice": ""}),
         (Decision("context", context="hello"),
-         {"kind": "context", "reason": "", "rule": "", "context": "hello", "source": ""}),
+         {"kind": "context", "reason": "", "rule": "", "context": "hello", "source": "", "notice": ""}),
     ],
 )
 def test_helpers_and_as_dict(decision: Decision, expected: dict[str, str]) -> None:

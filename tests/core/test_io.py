@@ -112,3 +112,15 @@ def test_emit_of_nothing_writes_nothing() -> None:
     out = io.StringIO()
     emit(None, out)
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(("decision", "expected"), [
+    (Decision("pass", notice="heads up"), {"systemMessage": "heads up"}),
+    (Decision("context", context="ctx", notice="heads up"),
+     {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": "ctx"},
+      "systemMessage": "heads up"}),
+    (Decision("context", context="ctx"), {"hookSpecificOutput": {"hookEventName": "SessionStart",
+                                                                 "additionalContext": "ctx"}}),
+])
+def test_a_notice_is_the_users_system_message(decision: Decision, expected: dict[str, object]) -> None:
+    assert render(decision, "SessionStart") == expected

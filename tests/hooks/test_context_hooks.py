@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hookpact.core.budget import Deadline
+from hookpact.core.io import render
 from hookpact.core.runner import HookContext
 from hookpact.hooks import pre_edit_context, session_context, subagent_context
 from tests.support import contract, make_project, pre_tool_event, run_hook_process, wire_event
@@ -64,6 +65,10 @@ def test_session_start_reports_unhealthy_mcp_servers(project: Path, hermetic_env
     assert "gone: command 'no-such-mcp-binary' is not on PATH" in decision.context
     assert "down: 127.0.0.1:9 does not answer" in decision.context
     assert "ok:" not in decision.context
+    # ... and to the user, as a systemMessage the model never sees.
+    payload = render(decision, "SessionStart")
+    assert payload is not None and "gone: command 'no-such-mcp-binary'" in payload["systemMessage"]
+    assert payload["hookSpecificOutput"]["additionalContext"] == decision.context
 
 
 def test_an_empty_repository_gets_nothing(tmp_path: Path, hermetic_env: Any) -> None:

@@ -19,28 +19,33 @@ class Decision:
     ``deny``    block the tool, ``reason`` goes to the model;
     ``ask``     ask the user (denied in ``-p`` mode, where nobody can answer);
     ``context`` no objection, and ``context`` text for the model.
+
+    ``notice`` is shown to the user (``systemMessage``), never sent to the model.
     """
 
-    __slots__ = ("kind", "reason", "rule", "context", "source")
+    __slots__ = ("kind", "reason", "rule", "context", "source", "notice")
 
     kind: Kind
     reason: str
     rule: str
     context: str
     source: str
+    notice: str
 
-    def __init__(self, kind: Kind, *, reason: str = "", rule: str = "", context: str = "", source: str = "") -> None:
+    def __init__(self, kind: Kind, *, reason: str = "", rule: str = "", context: str = "", source: str = "",
+                 notice: str = "") -> None:
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "reason", reason)
         object.__setattr__(self, "rule", rule)
         object.__setattr__(self, "context", context)
         object.__setattr__(self, "source", source)
+        object.__setattr__(self, "notice", notice)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Decision is immutable")
 
-    def _key(self) -> tuple[str, str, str, str, str]:
-        return (self.kind, self.reason, self.rule, self.context, self.source)
+    def _key(self) -> tuple[str, ...]:
+        return (self.kind, self.reason, self.rule, self.context, self.source, self.notice)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Decision) and self._key() == other._key()

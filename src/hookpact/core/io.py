@@ -19,8 +19,16 @@ def render(decision: Decision | None, event_name: str) -> dict[str, Any] | None:
     """The protocol JSON for ``decision`` on ``event_name``, or None for no output.
 
     ``hookSpecificOutput.hookEventName`` always equals the event: Claude Code ignores
-    output whose name does not match (PROTOCOL §2.2).
+    output whose name does not match (PROTOCOL §2.2). A ``notice`` becomes the top-level
+    ``systemMessage``, which the user sees and the model does not (PROTOCOL §2.3).
     """
+    payload = _render_decision(decision, event_name)
+    if decision is not None and decision.notice:
+        payload = {**(payload or {}), "systemMessage": decision.notice}
+    return payload
+
+
+def _render_decision(decision: Decision | None, event_name: str) -> dict[str, Any] | None:
     if decision is None or decision.kind == "pass":
         return None
     specific: dict[str, Any] = {"hookEventName": event_name}

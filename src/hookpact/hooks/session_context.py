@@ -39,6 +39,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if problems:
         notes.append("MCP servers configured for this project that will not work (do not rely on their tools; "
                      "tell the user): " + "; ".join(problems) + ".")
+    notice = ("hookpact: MCP servers that will not work: " + "; ".join(problems)) if problems else ""
     if not found and not notes:
         return Decision("pass", rule="no-expertise", reason=steps.note(), source=NAME) if steps.skipped else None
     by_name = {d.name: d for d in chosen}
@@ -48,7 +49,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
              + " Follow these conventions unless the user or the code in front of you says otherwise.")
     text = packs.render(title, found, config, notes=notes, budget_notes=steps.skipped)
     return Decision("context", context=text, rule="domains:" + ",".join(p.domain for p in found),
-                    reason=steps.note(), source=NAME)
+                    reason=steps.note(), source=NAME, notice=notice)
 
 
 def main(argv: list[str] | None = None) -> int:
