@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from hookpact.hooks.registry import HOOKS
-from hookpact.installer.settings import hook_command, shell_quote
+from hookpact.installer.settings import hook_command, hook_script, shell_quote
 
 RESULTS = Path(__file__).resolve().parent / "results" / "hook_latency.json"
 
@@ -158,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, event in audit_events(project).items():
             commands[label] = (audit, event)
         runaway = hook_command(HOOKS["runaway"], python)
+        # Before the /bin/sh gate (HookSpec.gated): Python on every tool call, as the other guards.
+        ungated = f"{shell_quote(python)} -I {shell_quote(hook_script(HOOKS['runaway']))}"
         for label, event in runaway_events(project).items():
+            commands[label.replace("unconfigured", "unconfigured, no gate")] = (ungated, event)
             commands[label] = (runaway, event)
         configured = base / "configured project"
         (configured / ".claude").mkdir(parents=True)
@@ -167,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             "budgets": {"session_tool_calls": 10**9, "agent_tool_calls": 10**9}}}))
         for label, event in runaway_events(configured).items():
             commands[label.replace("unconfigured", "loop + budgets")] = (
-                f"CLAUDE_PROJECT_DIR={shell_quote(str(configured))} {runaway}", event)
+                f"export CLAUDE_PROJECT_DIR={shell_quote(str(configured))}; {runaway}", event)
         pre_edit = hook_command(HOOKS["pre_edit_context"], python)
         for label, event in pre_edit_events(project).items():
             commands[label] = (pre_edit, event)

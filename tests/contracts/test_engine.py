@@ -144,6 +144,9 @@ PROTECTED = [
     ".CLAUDE/settings.json",
     ".claude/Settings.JSON",
     ".Claude/Contracts/main.json",
+    ".claude/hookpact.local.json",
+    "teams/backend/hookpact.json",
+    "Teams/Backend/HOOKPACT.json",
 ]
 
 
@@ -167,6 +170,13 @@ def test_the_user_settings_are_protected(tmp_path: Path, agent: str, path: str) 
     assert (decision.kind, decision.rule) == ("deny", "protected")
     assert "is part of Claude Code/hookpact's configuration" in decision.reason
     assert f"~/{path[2:]}" in decision.reason
+
+
+@pytest.mark.parametrize("path", ["teams/backend/CLAUDE.md", "teams/a/b/hookpact.json", "teams/hookpact.json",
+                                  "src/teams/x/hookpact.json"])
+def test_only_team_layer_files_are_protected_under_teams(tmp_path: Path, path: str) -> None:
+    project = build(tmp_path, {"main": contract("**")}, None)
+    assert project.decide("main", path).kind == "pass"
 
 
 @pytest.mark.parametrize("agent", AGENTS)

@@ -227,3 +227,24 @@ def test_costs_in_audit_stats_match_a_hand_computation_over_the_transcripts(
     assert stats["total_usd"] == pytest.approx(main_usd + helper_usd, abs=1e-6)
     table = hookpact_cli(e2e_home, "audit", "stats").stdout
     assert "cost by agent (estimate)" in table and "helper" in table
+
+
+def test_a_hook_timing_out_again_and_again_is_escalated_to_a_webhook_on_localhost(
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook
+) -> None:
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    configure(e2e_repo, {"escalation": {"webhook": webhook.url, "hook_failures": 2, "denial_streak": 0}})
+    # A contract that is a FIFO nobody writes: compiling the contracts hangs, so the Bash guard runs out of
+    # its own budget on every command that writes (and, enforcing, denies it).
+    (e2e_repo / ".claude" / "contracts").mkdir(parents=True)
+    os.mkfifo(e2e_repo / ".claude" / "contracts" / "main.json")
+    scripted_api.set_scripts({"main": [[bash(f"echo {i} > f{i}.txt")] for i in range(3)]})
+
+    run_claude(e2e_repo)
+
+    assert all(r.is_error for _, r in results_in_order(scripted_api, "Bash"))
+    (payload,) = webhook.bodies  # once per streak, not once per failed run
+    assert payload["kind"] == "hook_failures" and payload["count"] == 2 and payload["agent"] == "main"
+    assert "bash_guard hook failed 2 times in a row, 2 of them timed out" in payload["detail"]
+    (record,) = [r for r in audit_records(e2e_home) if r["event"] == "Escalation"]
+    assert (record["kind"], record["notified"], record["channel"]) == ("hook_failures", "delivered", "webhook")

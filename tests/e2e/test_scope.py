@@ -193,3 +193,18 @@ def test_a_hook_that_cannot_even_start_blocks(
     assert not target.exists()
     result = result_of(scripted_api, target, "main")
     assert result.is_error is True and "onFailure" in result.text
+
+
+def test_a_large_write_passes_every_installed_hook(
+    run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path
+) -> None:
+    """An event far larger than a pipe buffer: hooks that decide without reading it (the runaway
+    gate) must still drain stdin, or Claude Code's write breaks and an enforcing hook blocks."""
+    target = repo / "src" / "big.py"
+    content = "x = 1\n" * 100_000  # 600 kB
+    scripted_api.set_scripts({"main": [[write(target, content)]]})
+
+    run_claude(repo)
+
+    assert target.read_text() == content
+    assert result_of(scripted_api, target, "main").is_error is False

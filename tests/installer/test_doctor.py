@@ -95,3 +95,38 @@ def test_launch_directory_caveat(repo: Path) -> None:
     (repo / "src").mkdir()
     found = doctor.diagnose(str(repo), str(repo.parent), canary=False, launch_dir=str(repo / "src"))
     assert any(f.level == "warn" and "launch claude in" in f.fix for f in found)
+
+
+@pytest.mark.parametrize(("escalation", "problem"), [
+    ({"command": "true"}, None),
+    ({"command": ["cat"]}, None),
+    ({"command": "no-such-notifier --x"}, "no-such-notifier"),
+    ({"webhook": "http://127.0.0.1:LISTENING/x"}, None),
+    ({"webhook": "http://127.0.0.1:CLOSED/x"}, "cannot be reached"),
+    ({"webhook": "ftp://example/x"}, "not an http(s) URL"),
+])
+def test_the_escalation_notifier_is_probed(escalation: dict[str, object], problem: str | None) -> None:
+    import socket
+
+    with socket.socket() as listening, socket.socket() as closed:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        ports = {"LISTENING": str(listening.getsockname()[1]), "CLOSED": str(closed.getsockname()[1])}
+        settings = {k: v.replace("LISTENING", ports["LISTENING"]).replace("CLOSED", ports["CLOSED"])
+                    if isinstance(v, str) else v for k, v in escalation.items()}
+        found = doctor.notifier_problem(settings, timeout=2.0)
+    assert found is None if problem is None else problem in (found or ""), found
+
+
+def test_the_runaway_section_is_reported(tmp_path: Path) -> None:
+    assert doctor.runaway_findings(str(tmp_path))[0].message.startswith("not configured")
+    (tmp_path / ".claude").mkdir()
+    settings = tmp_path / ".claude" / "hookpact.json"
+    settings.write_text(json.dumps({"runaway": {"budgets": {"session_tool_calls": 5},
+                                                "escalation": {"command": "no-such-notifier"}}}))
+    (finding,) = doctor.runaway_findings(str(tmp_path))
+    assert finding.level == "warn" and "no-such-notifier" in finding.message
+    settings.write_text(json.dumps({"runaway": {"loop": {}, "escalation": {"command": "true", "denial_streak": 0}}}))
+    (finding,) = doctor.runaway_findings(str(tmp_path))
+    assert finding.level == "ok" and "loop detection, escalation by command (hook_failures=3)" in finding.message

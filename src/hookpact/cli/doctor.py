@@ -11,7 +11,12 @@ Check that hookpact really guards this project, layer by layer:
   * ~/.claude/settings.json, PATH/.claude/settings.json, PATH/.claude/settings.local.json
     (and the managed settings file, if any): they parse, hookpact's entries are present,
     their interpreter exists and has hookpact, and no layer sets disableAllHooks;
-  * the contracts and .claude/hookpact.json are valid;
+  * the contracts are valid, and so is every layer of hookpact's own settings
+    (~/.claude/hookpact.json, .claude/hookpact.json, teams/*/hookpact.json,
+    .claude/hookpact.local.json, HOOKPACT_* variables; see `hookpact config show --help`);
+  * a hookpact plugin: enabled through enabledPlugins in a settings layer, or the
+    directory you pass with --plugin-dir (as for `claude --plugin-dir DIR`), whose
+    hooks are then checked and fed canaries like installed ones;
   * the audit log and key directories are writable, and the key exists;
   * you are not below the project root (claude reads project settings only from its
     launch directory).
@@ -26,7 +31,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from hookpact.installer import doctor
 
     root = os.path.realpath(args.path or os.getcwd())
-    findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary)
+    findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary,
+                               plugin_dirs=args.plugin_dir)
     for finding in findings:
         if args.verbose or finding.level != "ok":
             print(finding.render())
@@ -41,5 +47,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: here)")
     p.add_argument("--no-canary", action="store_true", help="skip running the hook commands")
+    p.add_argument("--plugin-dir", action="append", metavar="DIR", help="a plugin directory from `hookpact plugin "
+                   "build` that you load with `claude --plugin-dir DIR`: check it and run its hooks (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list the checks that passed")
     p.set_defaults(func=cmd_doctor)

@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import plugin as plugin_cli
 
     plugin_cli.add_parser(sub)
+    from hookpact.cli import config as config_cli
+
+    config_cli.add_parser(sub)
 
     contracts = sub.add_parser("contracts", help="check and explain per-agent file-ownership contracts",
                                description="Contracts live in .claude/contracts/<agent_type>.json; main.json "

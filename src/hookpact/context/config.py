@@ -1,4 +1,7 @@
-"""The ``context`` section of ``.claude/hookpact.json``, read defensively on the hot path.
+"""The effective ``context`` section of hookpact's settings, read defensively on the hot path.
+
+The layers (user, project, the agent's team, local, environment) are merged by
+:mod:`hookpact.core.config`.
 
 ``hookpact contracts validate`` checks it against settings.schema.json; here a value of
 the wrong type is ignored rather than trusted, because a context hook must never fail a
@@ -7,8 +10,7 @@ session over its own configuration.
 
 from __future__ import annotations
 
-import json
-import os
+from hookpact.core import config as layered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,10 +51,6 @@ def _positive(value: object, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
 
 
-def load(root: str) -> ContextConfig:
-    try:
-        with open(os.path.join(root, ".claude", "hookpact.json"), encoding="utf-8") as fh:
-            document = json.load(fh)
-    except (OSError, ValueError):
-        return ContextConfig()
-    return ContextConfig(document.get("context") if isinstance(document, dict) else None)
+def load(root: str, agent: str | None = None) -> ContextConfig:
+    """``agent``: the agent_type the context is for, whose team layer then applies."""
+    return ContextConfig(layered.load(root, agent=agent).section("context"))

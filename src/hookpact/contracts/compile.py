@@ -20,7 +20,12 @@ from typing import Any
 
 import hookpact
 from hookpact.contracts import store
+from hookpact.core import config
 from hookpact.core.errors import ContractError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 UNLISTED_POLICIES = ("deny", "allow", "main")
 
@@ -151,29 +156,77 @@ def compile_contract(path: str, display: str) -> tuple[str, dict[str, Any] | Non
     }, []
 
 
-def load_settings(root: str) -> tuple[dict[str, Any], list[ContractError]]:
-    path = store.settings_file(root)
-    display = os.path.relpath(path, root)
-    if not os.path.exists(path):
-        return {"unlisted_agent": "deny"}, []
-    try:
-        document = read_json(path, display)
-    except ContractError as exc:
-        return {}, [exc]
-    errors = schema_errors(document, "settings.schema.json", display)
+def layer_errors(root: str, *, team: str | None = None, env: Mapping[str, str] | None = None,
+                 only_team: bool = False) -> list[ContractError]:
+    """Every problem of hookpact's settings layers for ``root`` (see :mod:`hookpact.core.config`).
+
+    Each file is parsed and checked against settings.schema.json on its own, so an error names
+    the layer file and the key path. ``team`` adds that team's layer (where ``contracts``,
+    ``shell`` and ``context`` only are allowed); ``only_team`` checks nothing else.
+    """
+    errors: list[ContractError] = []
+    for layer in config.layers(root, team=team, env=env):
+        if only_team and layer.name != "team":
+            continue
+        if layer.name == "env":
+            for name, (parts, kind) in config.ENV_KEYS.items():
+                raw = (os.environ if env is None else env).get(name)
+                if not raw:
+                    continue
+                try:
+                    value: Any = kind(raw.strip()) if kind is int else raw
+                except ValueError:
+                    errors.append(ContractError(f"{raw!r} is not an integer", file=f"${name}",
+                                                key_path=config.key_path(parts)))
+                    continue
+                document: Any = value
+                for part in reversed(parts):
+                    document = {part: document}
+                errors.extend(schema_errors(document, "settings.schema.json", f"${name}"))
+            continue
+        assert layer.path is not None
+        if not os.path.lexists(layer.path):
+            continue
+        try:
+            document = read_json(layer.path, layer.display)
+        except ContractError as exc:
+            errors.append(exc)
+            continue
+        found = schema_errors(document, "settings.schema.json", layer.display)
+        errors.extend(found)
+        if layer.name == "team" and not found:
+            errors.extend(ContractError(
+                f"is not applied from a team layer (only {', '.join(config.TEAM_SECTIONS)} are); "
+                f"move it to .claude/hookpact.json", file=layer.display, key_path=key)
+                for key in document if key not in config.TEAM_SECTIONS and key != "$schema")
+    return errors
+
+
+def load_settings(root: str, *, team: str | None = None,
+                  env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[ContractError]]:
+    """The scope engine's settings from every layer (``team``: that agent's too), or the layers' errors."""
+    errors = layer_errors(root, team=team, env=env)
     if errors:
         return {}, errors
-    return {"unlisted_agent": document.get("contracts", {}).get("unlisted_agent", "deny")}, []
+    effective = config.load(root, agent=team, env=env)
+    return {"unlisted_agent": effective.get("contracts", "unlisted_agent", default="deny")}, []
 
 
-def shell_settings(root: str) -> dict[str, Any]:
-    """The ``shell`` section of an already validated ``.claude/hookpact.json`` (rule modes, protected branches)."""
-    path = store.settings_file(root)
-    if not os.path.exists(path):
-        return {}
-    document = read_json(path, os.path.relpath(path, root))
-    section = document.get("shell", {}) if isinstance(document, dict) else {}
-    return dict(section) if isinstance(section, dict) else {}
+def shell_settings(root: str, *, team: str | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The effective ``shell`` section of already validated layers (rule modes, protected branches)."""
+    return dict(config.load(root, agent=team, env=env).section("shell"))
+
+
+def team_settings(root: str) -> dict[str, dict[str, Any]]:
+    """Per team with a ``teams/<team>/hookpact.json``: the settings its agent sees (or their errors)."""
+    out: dict[str, dict[str, Any]] = {}
+    for team, path in config.team_files(root):
+        if not os.path.lexists(path):
+            continue
+        settings, errors = load_settings(root, team=team)
+        out[team] = {"settings": settings, "settings_errors": [str(e) for e in errors],
+                     "shell": shell_settings(root, team=team) if not errors else {}}
+    return out
 
 
 def compile_project(root: str) -> dict[str, Any]:
@@ -207,6 +260,7 @@ def compile_project(root: str) -> dict[str, Any]:
         "contracts": contracts,
         "errors": errors,
         "shell": shell_settings(root) if not settings_errors else {},
+        "teams": team_settings(root),
     }
 
 

@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 SOURCE = "scope"
 
 #: Relative to the project root. Exact files, then directory prefixes.
-PROTECTED_FILES = (".claude/settings.json", ".claude/settings.local.json", ".claude/hookpact.json")
+PROTECTED_FILES = (".claude/settings.json", ".claude/settings.local.json", ".claude/hookpact.json",
+                   ".claude/hookpact.local.json")
 PROTECTED_DIRS = (".claude/contracts/", ".claude/hookpact/")
+#: A team's settings layer, ``teams/<team>/hookpact.json`` (one directory level, any team name).
+PROTECTED_TEAM_FILE = ("teams/", "/hookpact.json")
 #: Relative to HOME.
 PROTECTED_HOME_FILES = (".claude/settings.json", ".claude/settings.local.json", ".claude/hookpact.json")
 
@@ -48,6 +51,9 @@ def protected_reason(form: str, root: str, home: str | None, state_dir: str, dat
         folded = rel.casefold()
         if folded in PROTECTED_FILES or any(folded.startswith(d) or folded + "/" == d for d in PROTECTED_DIRS):
             return f"{rel} is part of hookpact's configuration"
+        head, tail = PROTECTED_TEAM_FILE
+        if folded.startswith(head) and folded.endswith(tail) and folded.count("/") == 2:
+            return f"{rel} is a team layer of hookpact's settings"
     if home:
         rel = within(home)
         if rel is not None and rel.casefold() in PROTECTED_HOME_FILES:

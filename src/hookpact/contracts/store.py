@@ -1,8 +1,9 @@
 """Hot path: load the compiled contract set for a project, recompiling when it changed.
 
 Standard library only. The compiled form is JSON in the state directory, keyed by
-the project root and stamped with a fingerprint of the contract files (name, size,
-mtime). When the fingerprint no longer matches, the compiler runs once in a
+the project root and stamped with a fingerprint of the contract files and of every
+settings layer (core.config.fingerprint: name, size, mtime, inode; the HOOKPACT_*
+settings). When the fingerprint no longer matches, the compiler runs once in a
 separate, isolated interpreter, so this process never imports jsonschema or
 pathspec, and an edited contract is picked up with no manual step.
 """
@@ -14,6 +15,7 @@ import os
 import sys
 
 import hookpact
+from hookpact.core import config
 from hookpact.core.budget import run_command
 from hookpact.core.errors import ContractError
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from hookpact.core.budget import Deadline
 
-FORMAT = 2  # 2: contracts carry unresolved_writes, the set carries shell settings
+FORMAT = 3  # 2: contracts carry unresolved_writes, the set carries shell settings; 3: layered settings, teams
 CONTRACTS_DIR = (".claude", "contracts")
 SETTINGS_FILE = (".claude", "hookpact.json")
 SCHEMA_FILE_NAME = "contract.schema.json"
@@ -58,9 +60,15 @@ def fingerprint(root: str) -> list[list[object]]:
         return [name, st.st_size, st.st_mtime_ns, st.st_ino]
 
     directory = contracts_dir(root)
-    stamps = [stamp(settings_file(root), "hookpact.json"), stamp(directory, ".")]
+    stamps = [*config.fingerprint(root), stamp(directory, ".")]
     stamps.extend(stamp(os.path.join(directory, name), name) for name in contract_files(root))
     return stamps
+
+
+def for_agent(cset: dict[str, Any], agent: str) -> dict[str, Any]:
+    """``cset`` as seen by ``agent``: its team layer's settings (``teams/<agent>/hookpact.json``) applied."""
+    team = (cset.get("teams") or {}).get(agent)
+    return {**cset, **team} if isinstance(team, dict) else cset
 
 
 def cache_key(root: str) -> str:

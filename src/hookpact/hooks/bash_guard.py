@@ -210,7 +210,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     from hookpact.shell.targets import glob_words
 
     agent, agent_id = agent_of(event)
-    cset = store.load(ctx.project_dir, ctx.state_dir, ctx.deadline)
+    cset = store.for_agent(store.load(ctx.project_dir, ctx.state_dir, ctx.deadline), agent)
     try:
         analysis = analyze(command, event["cwd"], home=ctx.env.get("HOME"), project_dir=ctx.project_dir,
                            deadline=ctx.deadline, glob=glob_words)

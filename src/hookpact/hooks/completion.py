@@ -9,12 +9,16 @@ thread's usage and cost), as one audit record. If the subagent's contract lists
 ``checks.on_complete``, they run within the hook's budget; a failure blocks the stop, so the
 subagent gets the failure output as "Stop hook feedback" and takes another turn, at most
 ``checks.max_attempts`` times in a row (counted across ``stop_hook_active`` re-entries), after which
-it is let go and the give-up is escalated.
+it is let go and the give-up is escalated. At Stop and SubagentStop it also checks the escalation
+triggers read from the hook-run log (runaway/triggers.py).
 
 Enhancing (fails open): a gate that cannot run must not keep a subagent from ever stopping.
 """
 
 from __future__ import annotations
+
+import json
+import os
 
 from hookpact.core.decision import deny
 from hookpact.core.events import agent_of
@@ -134,12 +138,53 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
             checks = None
         if checks is not None:
             decision = gate(event, ctx, agent, agent_id, checks, rec)
+    if name != "SessionEnd" and section is not None:
+        try:  # hook failures and denial streaks: runaway_watch does it per turn, but not for SDK callbacks
+            from hookpact.runaway.triggers import scan_and_escalate
+
+            scan_and_escalate(event, ctx, section)
+        except Exception as exc:
+            rec["triggers_error"] = f"{type(exc).__name__}: {exc}"
     from hookpact.audit.writer import AuditWriter
     from hookpact.core.dirs import data_dir
 
+    records = [rec]
+    if name == "SessionEnd" and isinstance(path, str) and path:
+        records.extend(subagent_costs(path, rec, transcript, transcript.prices_from(section)))
     AuditWriter.from_env(ctx.state_dir, data_dir(ctx.env), ctx.env,
-                         max_lock_wait=max(0.0, ctx.deadline.remaining() - 1.0)).append([rec])
+                         max_lock_wait=max(0.0, ctx.deadline.remaining() - 1.0)).append(records)
     return decision
+
+
+def subagent_costs(session_transcript: str, base: dict[str, Any], transcript: Any,
+                   prices: Any) -> list[dict[str, Any]]:
+    """Each subagent's cost again at SessionEnd.
+
+    At SubagentStop the subagent's last message may not be in its transcript yet (seen under load),
+    like the main thread's at Stop; the latest record per transcript is the one stats count.
+    """
+    folder = os.path.join(os.path.splitext(session_transcript)[0], "subagents")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith("agent-") and n.endswith(".jsonl"))
+    except OSError:
+        return []
+    out = []
+    for file_name in names:
+        agent_id = file_name[len("agent-"):-len(".jsonl")]
+        try:
+            with open(os.path.join(folder, f"agent-{agent_id}.meta.json"), encoding="utf-8") as fh:
+                agent_type = json.load(fh).get("agentType", "")
+        except (OSError, ValueError, AttributeError):
+            agent_type = ""
+        try:
+            summary = transcript.summarize(os.path.join(folder, file_name), prices)
+        except OSError:
+            continue
+        out.append({"ts": base["ts"], "event": "SessionEnd", "hook": NAME, "agent": agent_type or "",
+                    "agent_id": agent_id, **({"session": base["session"]} if "session" in base else {}),
+                    "cost": {"scope": agent_id, "usd": summary["usd"], "tokens": summary["tokens"],
+                             "models": summary["models"], "messages": summary["messages"]}})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

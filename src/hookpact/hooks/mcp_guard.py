@@ -120,7 +120,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     agent, agent_id = agent_of(event)
     if not raws and kind == "unknown":
         return None
-    cset = store.load(ctx.project_dir, ctx.state_dir, ctx.deadline)
+    cset = store.for_agent(store.load(ctx.project_dir, ctx.state_dir, ctx.deadline), agent)
     home = ctx.env.get("HOME")
     if not raws:
         contract, early = engine.resolve_contract(cset, agent, main_thread=agent_id is None)

@@ -74,10 +74,10 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if current is None:
         return None  # a new file: nothing to describe yet
     root = ctx.project_dir
-    config = context_config.load(root)
+    agent, agent_id = agent_of(event)
+    config = context_config.load(root, agent)
     if not config.enabled["pre_edit"]:
         return None
-    _, agent_id = agent_of(event)
     state_file = seen.seen_path(ctx.state_dir, str(event.get("session_id") or ""), agent_id)
     if seen.already_given(state_file, path, current):
         return None  # already given in this conversation, and the file has not changed since

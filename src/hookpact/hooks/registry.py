@@ -19,9 +19,12 @@ class HookSpec:
     enhancing hooks fail open (exit 0, no output).
     ``timeout`` is the handler timeout in seconds given to Claude Code; the hook's own
     deadline (``budget``) is shorter so it can still answer in time.
+    ``gated`` hooks are installed behind a ``/bin/sh`` test (installer/settings.py) that starts
+    Python only while the kill switch file exists or the project configures ``runaway``: they run
+    on every tool call and have nothing to do otherwise.
     """
 
-    __slots__ = ("name", "module", "events", "enforcing", "timeout", "budget", "summary")
+    __slots__ = ("name", "module", "events", "enforcing", "timeout", "budget", "summary", "gated")
 
     def __init__(
         self,
@@ -33,6 +36,7 @@ class HookSpec:
         timeout: int,
         budget: float,
         summary: str,
+        gated: bool = False,
     ) -> None:
         self.name = name
         self.module = module
@@ -41,6 +45,7 @@ class HookSpec:
         self.timeout = timeout
         self.budget = budget
         self.summary = summary
+        self.gated = gated
 
     def __repr__(self) -> str:
         return f"HookSpec({self.name!r}, {self.module!r})"
@@ -127,16 +132,19 @@ HOOKS: Mapping[str, HookSpec] = {
             budget=5.0,
             summary="Kill switch (hookpact stop), tool-call and file budgets, and loop detection: warns, then "
                     "denies an agent repeating the same call (runaway in .claude/hookpact.json).",
+            gated=True,
         ),
         HookSpec(
             "runaway_watch",
             "hookpact.hooks.runaway_watch",
-            (("UserPromptSubmit", None), ("PostToolUseFailure", None)),
+            (("UserPromptSubmit", None), ("PostToolUseFailure", None), ("PostToolBatch", None)),
             enforcing=False,
             timeout=10,
             budget=5.0,
-            summary="Blocks prompts while the kill switch covers the session; counts failure streaks per agent "
-                    "and escalates them (runaway.escalation).",
+            summary="Blocks prompts while the kill switch covers the session; escalates failure streaks, "
+                    "hookpact hooks failing or timing out again and again, and denial streaks "
+                    "(runaway.escalation).",
+            gated=True,
         ),
         HookSpec(
             "completion",

@@ -1,10 +1,14 @@
-"""Runaway watch: UserPromptSubmit and PostToolUseFailure. Enhancing (fails open).
+"""Runaway watch: UserPromptSubmit, PostToolUseFailure and PostToolBatch. Enhancing (fails open).
 
 * UserPromptSubmit: while ``hookpact stop`` covers the session, the prompt is blocked (it never
   reaches the model). Fail-open on purpose: a broken install must not refuse every prompt; the
   tool calls stay fail-closed in the runaway hook.
 * PostToolUseFailure: failure streaks per agent, escalated when they reach
   ``runaway.escalation.failure_streak``; does nothing unless ``runaway.escalation`` is configured.
+* PostToolUseFailure and PostToolBatch (once per assistant turn, also after denied calls): reads the
+  session's new hook-run log lines and escalates hookpact hooks failing or timing out in a row and
+  agents denied call after call (runaway/triggers.py); completion does the same at Stop and
+  SubagentStop, the events SDK callbacks get.
 """
 
 from __future__ import annotations
@@ -34,9 +38,20 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
         return None if stop is None else deny(stopped_reason(stop, "UserPromptSubmit"), rule="kill-switch",
                                               source=NAME)
     section = config.load(ctx.project_dir)
+    if section is None:
+        return None
+    if event["hook_event_name"] == "PostToolUseFailure":
+        failure_streak(event, ctx, section)
+    from hookpact.runaway.triggers import scan_and_escalate
+
+    scan_and_escalate(event, ctx, section)
+    return None
+
+
+def failure_streak(event: dict[str, Any], ctx: HookContext, section: dict[str, Any]) -> None:
     settings = config.escalation(section)
     if settings is None or not settings.get("failure_streak"):
-        return None
+        return
     from hookpact.core.dirs import data_dir
     from hookpact.runaway import escalate
     from hookpact.runaway.control import account_failure
@@ -53,8 +68,6 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
                   f"(last: {event.get('tool_name')})")
         body = escalate.payload("failure_streak", event, agent, ctx.project_dir, detail, streak)
         escalate.escalate(settings, ctx.state_dir, data_dir(ctx.env), ctx.env, ctx.deadline, body)
-    return None
-
 
 def main(argv: list[str] | None = None) -> int:
     from hookpact.core.runner import run_hook

@@ -48,7 +48,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     except InputError as exc:
         return deny(f"hookpact: {engine.agent_label(agent)} may not modify this path: {exc}. "
                     "Use a plain path inside the project.", rule="unusable-path", source=NAME)
-    cset = store.load(ctx.project_dir, ctx.state_dir, ctx.deadline)
+    cset = store.for_agent(store.load(ctx.project_dir, ctx.state_dir, ctx.deadline), agent)
     targets = [rebase(target, ctx.project_dir, cset["root"]) for target in targets]
     return engine.decide_targets(cset, agent, targets, home=ctx.env.get("HOME"), state_dir=ctx.state_dir,
                                  main_thread=agent_id is None, data_dir=data_dir(ctx.env))

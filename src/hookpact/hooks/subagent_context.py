@@ -88,7 +88,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if not agent or agent == "main":
         return None
     root = ctx.project_dir
-    config = context_config.load(root)
+    config = context_config.load(root, agent)
     if not config.enabled["subagent_start"]:
         return None
     steps = Steps(ctx.deadline)
@@ -99,7 +99,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
 
     def load_contracts() -> tuple[str, dict[str, Any] | None]:
         try:
-            cset = store.load(root, ctx.state_dir, ctx.deadline)
+            cset = store.for_agent(store.load(root, ctx.state_dir, ctx.deadline), agent)
         except ContractError as exc:
             return f"hookpact could not read the contracts ({exc}); file writes may be denied.", None
         return contract_summary(cset, agent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -32,6 +33,15 @@ class Finding:
         return f"{text}\n        fix: {self.fix}" if self.fix else text
 
 
+PLUGIN_SCRIPT = re.compile(r"\$\{CLAUDE_PLUGIN_ROOT\}/scripts/([A-Za-z_][A-Za-z0-9_]*)\.py")
+
+
+def hook_name(command: str) -> str | None:
+    """The hook a command of ours runs: from a settings install, or from a built plugin's hooks.json."""
+    found = settings.OURS.search(command) or PLUGIN_SCRIPT.search(command)
+    return found.group(1) if found else None
+
+
 def _our_handlers(data: dict[str, Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
     found = []
     for event, groups in (data.get("hooks") or {}).items():
@@ -39,7 +49,7 @@ def _our_handlers(data: dict[str, Any]) -> list[tuple[str, str | None, dict[str,
             if not isinstance(group, dict):
                 continue
             for entry in group.get("hooks") or []:
-                if settings.is_ours(entry):
+                if isinstance(entry, dict) and isinstance(entry.get("command"), str) and hook_name(entry["command"]):
                     found.append((event, group.get("matcher"), entry))
     return found
 
@@ -93,12 +103,14 @@ def canary_event(event: str, matcher: str | None, root: str) -> dict[str, Any]:
     return base
 
 
-def run_canary(command: str, event: str, matcher: str | None, root: str, timeout: float) -> str | None:
+def run_canary(command: str, event: str, matcher: str | None, root: str, timeout: float,
+               extra_env: dict[str, str] | None = None) -> str | None:
     """None if the command answered the canary correctly, else what went wrong."""
     payload = json.dumps(canary_event(event, matcher, root)).encode()
     with tempfile.TemporaryDirectory(prefix="hookpact-doctor-") as scratch:
-        env = {**os.environ, "CLAUDE_PROJECT_DIR": root, "HOOKPACT_STATE_DIR": os.path.join(scratch, "state"),
-               "HOOKPACT_DATA_DIR": os.path.join(scratch, "data")}
+        env = {**os.environ, **(extra_env or {}), "CLAUDE_PROJECT_DIR": root,
+               "HOOKPACT_STATE_DIR": os.path.join(scratch, "state"), "HOOKPACT_DATA_DIR": os.path.join(scratch, "data"),
+               "HOOKPACT_NO_GATE": "1"}
         proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, cwd=root, env=env, start_new_session=True)
         try:
@@ -136,12 +148,35 @@ def check_settings_file(path: str, root: str, *, expect: bool, canary: bool) -> 
     if data.get("disableAllHooks"):
         findings.append(Finding("error", path, "\"disableAllHooks\": true switches off every hook, hookpact's too",
                                 "remove the key"))
+    return findings + check_handlers(path, data, root, expect=expect, canary=canary)
+
+
+def enabled_plugins(data: dict[str, Any]) -> list[str]:
+    """``enabledPlugins`` entries that turn a plugin named hookpact on (``hookpact@marketplace``: true)."""
+    found = data.get("enabledPlugins")
+    if not isinstance(found, dict):
+        return []
+    return sorted(k for k, v in found.items() if isinstance(k, str) and k.split("@", 1)[0] == "hookpact" and v)
+
+
+PLUGIN_ENABLED = "the hookpact plugin is enabled here"
+
+
+def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, canary: bool,
+                   plugin_root: str | None = None) -> list[Finding]:
+    """Each of hookpact's hook entries in ``data`` (a settings file, or a plugin's hooks/hooks.json)."""
+    findings: list[Finding] = []
+    plugins = enabled_plugins(data)
+    if plugins:
+        findings.append(Finding("ok", path, f"{PLUGIN_ENABLED} ({', '.join(plugins)}); doctor runs its hooks "
+                                "only when given its directory: hookpact doctor --plugin-dir DIR"))
     handlers = _our_handlers(data)
     if not handlers:
-        return findings + ([Finding("warn", path, "no hookpact hooks here", "run hookpact install")] if expect else [])
+        return findings + ([Finding("warn", path, "no hookpact hooks here", "run hookpact install")]
+                           if expect and not plugins else [])
     from hookpact.hooks.registry import HOOKS
 
-    names = {settings.OURS.search(e["command"]).group(1) for _, _, e in handlers}  # type: ignore[union-attr]
+    names = {hook_name(e["command"]) for _, _, e in handlers}
     missing = sorted(set(HOOKS) - names)
     if missing:
         findings.append(Finding("warn", path, f"hooks not installed here: {', '.join(missing)}",
@@ -157,20 +192,25 @@ def check_settings_file(path: str, root: str, *, expect: bool, canary: bool) -> 
         except ValueError:
             findings.append(Finding("error", path, f"cannot read the command {command!r}", "run hookpact install"))
             continue
-        name = settings.OURS.search(command).group(1)  # type: ignore[union-attr]
-        problem = interpreter_problem(argv[0]) if argv else "empty command"
+        name = hook_name(command)
+        # A gated hook (HookSpec.gated) starts with a /bin/sh test; its interpreter is the word before -I.
+        python = next((argv[i - 1] for i in range(1, len(argv)) if argv[i] == "-I"), argv[0] if argv else "")
+        problem = interpreter_problem(python) if argv else "empty command"
         if problem:
             findings.append(Finding("error", path, f"{name}: {problem}",
                                     "run `hookpact install` with the interpreter that has hookpact "
                                     "(or pass --python)"))
             continue
         script = next((a for a in argv[1:] if a.endswith(".py")), None)
+        if script and plugin_root is not None:
+            script = script.replace("${CLAUDE_PLUGIN_ROOT}", plugin_root)
         if script and not os.path.exists(script):
             findings.append(Finding("error", path, f"{name}: {script} does not exist",
                                     "run hookpact install again (hookpact moved or was upgraded)"))
             continue
         if canary:
-            failure = run_canary(command, event, matcher, root, float(entry.get("timeout") or 600))
+            failure = run_canary(command, event, matcher, root, float(entry.get("timeout") or 600),
+                                 {"CLAUDE_PLUGIN_ROOT": plugin_root} if plugin_root is not None else None)
             if failure:
                 findings.append(Finding("error", path, f"{name} on a canary {event} event {failure}",
                                         "run the command by hand with the event on stdin and read its error"))
@@ -180,14 +220,68 @@ def check_settings_file(path: str, root: str, *, expect: bool, canary: bool) -> 
     return findings
 
 
-def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | None = None) -> list[Finding]:
+def check_plugin_dir(directory: str, root: str, *, canary: bool) -> list[Finding]:
+    """A plugin directory written by ``hookpact plugin build`` (loaded with ``claude --plugin-dir``)."""
+    import hookpact
+    from hookpact.installer import plugin
+
+    directory = os.path.realpath(directory)
+    manifest_path = os.path.join(directory, plugin.MANIFEST)
+    hooks_path = os.path.join(directory, plugin.HOOKS_FILE)
+    rebuild = f"hookpact plugin build {directory} --force"
+    try:
+        with open(manifest_path, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+        with open(hooks_path, encoding="utf-8") as fh:
+            hooks = json.load(fh)
+    except (OSError, ValueError) as exc:
+        return [Finding("error", directory, f"not a usable hookpact plugin ({exc})", rebuild)]
+    if not isinstance(manifest, dict) or manifest.get("name") != plugin.NAME or not isinstance(hooks, dict):
+        return [Finding("error", manifest_path, "this is not hookpact's plugin", rebuild)]
+    findings: list[Finding] = []
+    if manifest.get("version") != hookpact.__version__:
+        findings.append(Finding("warn", manifest_path, f"built by hookpact {manifest.get('version')}; this is "
+                                f"{hookpact.__version__}", rebuild))
+    found = check_handlers(hooks_path, hooks, root, expect=False, canary=canary, plugin_root=directory)
+    if not _our_handlers(hooks):
+        found.append(Finding("error", hooks_path, "no hookpact hooks in this plugin", rebuild))
+    return findings + found
+
+
+def check_config_layers(root: str) -> list[Finding]:
+    """hookpact's own settings layers: each file parses and matches settings.schema.json."""
+    from hookpact.contracts import compile as compiler
+    from hookpact.core import config
+
+    errors = compiler.layer_errors(root)
+    files = [lay for lay in config.layers(root) if lay.path]
+    for team, path in config.team_files(root):
+        if os.path.lexists(path):
+            errors += compiler.layer_errors(root, team=team, only_team=True)
+            files.append(config.Layer("team", path, f"{config.TEAMS_DIR}/{team}/{config.SETTINGS_NAME}", team))
+    fix = "fix it; `hookpact config show` rechecks (while a layer is invalid, the scope hook denies file writes)"
+    findings = [Finding("error", "config", str(error), fix) for error in errors]
+    broken = {e.file for e in errors}
+    for lay in files:
+        assert lay.path is not None
+        if os.path.lexists(lay.path) and lay.display not in broken:
+            findings.append(Finding("ok", "config", f"{lay.display} ({lay.name} layer) is valid"))
+    return findings
+
+
+def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | None = None,
+             plugin_dirs: list[str] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     project = layers.layout("project", root, home)
     local = layers.layout("local", root, home)
     user = layers.layout("user", root, home)
     installed_anywhere = False
-    for lay, expect in ((user, False), (project, True), (local, False)):
+    for lay, expect in ((user, False), (project, not plugin_dirs), (local, False)):
         found = check_settings_file(lay.settings, root, expect=expect, canary=canary)
+        installed_anywhere = installed_anywhere or any(f.level == "ok" for f in found)
+        findings.extend(found)
+    for directory in plugin_dirs or []:
+        found = check_plugin_dir(directory, root, canary=canary)
         installed_anywhere = installed_anywhere or any(f.level == "ok" for f in found)
         findings.extend(found)
     if os.path.exists(settings.MANAGED_SETTINGS):
@@ -195,16 +289,18 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
                         if f.level != "ok")
     if not installed_anywhere:
         findings.append(Finding("error", root, "hookpact's hooks are not installed in any layer",
-                                f"hookpact install {root}"))
+                                f"hookpact install {root} (or, for a plugin: hookpact doctor --plugin-dir DIR)"))
     # Contracts.
     from hookpact.contracts import compile as compiler
 
     compiled = compiler.compile_project(root)
-    problems = list(compiled["settings_errors"]) + [m for ms in compiled["errors"].values() for m in ms]
+    problems = [m for ms in compiled["errors"].values() for m in ms]  # settings layers: check_config_layers
     for problem in problems:
         findings.append(Finding("error", "contracts", problem, "fix it; `hookpact contracts validate` rechecks"))
     if not problems:
         findings.append(Finding("ok", "contracts", f"{len(compiled['contracts'])} valid contract(s)"))
+    findings.extend(check_config_layers(root))
+    findings.extend(runaway_findings(root))
     # Audit log and key.
     from hookpact.core.dirs import data_dir, state_dir
 
@@ -230,3 +326,59 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
         findings.append(Finding("warn", here, f"this is below the project root {root}: claude started here "
                                 "reads no project settings, so no project hook runs", f"launch claude in {root}"))
     return findings
+
+
+def notifier_problem(settings: dict[str, Any], timeout: float = 2.0) -> str | None:
+    """None if the escalation notifier looks usable: its command exists, its webhook host accepts a
+    connection (nothing is sent)."""
+    if settings.get("webhook"):
+        from urllib.parse import urlsplit
+
+        url = urlsplit(str(settings["webhook"]))
+        if url.scheme not in ("http", "https") or not url.hostname:
+            return f"the webhook {settings['webhook']!r} is not an http(s) URL"
+        import socket
+
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            socket.create_connection((url.hostname, port), timeout=timeout).close()
+        except OSError as exc:
+            return f"the webhook host {url.hostname}:{port} cannot be reached ({exc})"
+        return None
+    command = settings.get("command")
+    try:
+        argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command or []]
+    except ValueError as exc:
+        return f"the command {command!r} cannot be read ({exc})"
+    import shutil
+
+    if not argv or shutil.which(argv[0]) is None:
+        return f"the command {argv[0] if argv else command!r} is not found (PATH of this shell)"
+    return None
+
+
+def runaway_findings(root: str) -> list[Finding]:
+    """The runaway section as the hooks will read it, and a probe of its notifier."""
+    from hookpact.runaway import config, triggers
+
+    where = "runaway"
+    section = config.load(root)
+    if section is None:
+        return [Finding("ok", where, "not configured: only the kill switch (hookpact stop) applies")]
+    parts = [name for name, on in (("loop detection", config.loop(section)), ("budgets", config.budgets(section)))
+             if on]
+    escalation = config.escalation(section)
+    if escalation is None:
+        found = [Finding("ok", where, f"{', '.join(parts) or 'nothing enforced'}; no escalation notifier")]
+        if isinstance(section.get("escalation"), dict):
+            found.append(Finding("warn", where, "runaway.escalation names neither a command nor a webhook, so "
+                                 "nothing is escalated", "set runaway.escalation.command or .webhook"))
+        return found
+    problem = notifier_problem(escalation)
+    if problem:
+        return [Finding("warn", where, f"escalation notifier: {problem}",
+                        "fix runaway.escalation (escalations are still recorded in the audit log)")]
+    channel = "webhook" if escalation.get("webhook") else "command"
+    limits = ", ".join(f"{k}={v}" for k, v in triggers.limits(section).items())
+    return [Finding("ok", where, f"{', '.join([*parts, f'escalation by {channel}'])} ({limits or 'no triggers'}); "
+                    "the notifier is reachable")]

@@ -1,4 +1,7 @@
-"""The ``runaway`` section of ``.claude/hookpact.json``, read on the hot path with the standard library.
+"""The effective ``runaway`` section of hookpact's settings, read on the hot path with the standard library.
+
+The layers (user, project, local, environment; a team file has no ``runaway``, which governs the
+whole session) are merged by :mod:`hookpact.core.config`.
 
 Validated in the cold path (``hookpact contracts validate`` against settings.schema.json); here every
 value is only type-checked, and a wrong one falls back to its default, never to an exception.
@@ -6,8 +9,7 @@ value is only type-checked, and a wrong one falls back to its default, never to 
 
 from __future__ import annotations
 
-import json
-import os
+from hookpact.core import config as layered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,15 +22,9 @@ ESCALATION_DEFAULTS = {"min_interval_s": 300, "failure_streak": 5, "timeout_s": 
 
 
 def load(project_dir: str) -> dict[str, Any] | None:
-    """The ``runaway`` section, or None when there is none (one ``stat`` when no settings file exists)."""
-    path = os.path.join(project_dir, *SETTINGS_FILE)
-    try:
-        with open(path, "rb") as fh:
-            document = json.loads(fh.read())
-    except (OSError, ValueError):
-        return None
-    section = document.get("runaway") if isinstance(document, dict) else None
-    return section if isinstance(section, dict) and section else None
+    """The ``runaway`` section, or None when there is none (a failed ``open`` per absent layer file)."""
+    section = layered.load(project_dir).section("runaway")
+    return section or None
 
 
 def _int(section: dict[str, Any], key: str, default: int | None) -> int | None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from hookpact.core.budget import Deadline
 
-KINDS = ("budget", "loop", "failure_streak", "gate")
+KINDS = ("budget", "loop", "failure_streak", "gate", "hook_failures", "denial_streak")
 
 
 def payload(kind: str, event: Mapping[str, Any], agent: str, project: str, detail: str, count: int) -> dict[str, Any]:

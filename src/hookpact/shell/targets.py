@@ -406,6 +406,9 @@ def protected_below(top: Target, root: str, home: str | None, state_dir: str,
 
     candidates = [os.path.join(root, rel) for rel in engine.PROTECTED_FILES]
     candidates += [os.path.join(root, rel.rstrip("/")) for rel in engine.PROTECTED_DIRS]
+    from hookpact.core import config
+
+    candidates += [path for _, path in config.team_files(root)]
     if home:
         candidates += [os.path.join(home, rel) for rel in engine.PROTECTED_HOME_FILES]
     candidates.append(state_dir)
