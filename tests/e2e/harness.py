@@ -373,3 +373,18 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def hookpact_cli(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``hookpact ...`` as the user runs it after the session: their HOME, nothing else."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-m", "hookpact", *argv], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def audit_records(home: Path) -> list[dict[str, Any]]:
+    """Every audit record of ``home``'s trail, through ``hookpact audit query``."""
+    out = hookpact_cli(home, "audit", "query", "--format", "jsonl")
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]

@@ -4,10 +4,7 @@ them denied by the scope guard, leaves a complete log that verifies; hand damage
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ import pytest
 
 from hookpact.cli.main import main as hookpact_main
 
-from .harness import RunClaude, agent_call, write_agent
+from .harness import RunClaude, agent_call, audit_records, hookpact_cli, write_agent
 from .scripted_api import Block, ScriptedApi, tool_use
 
 pytestmark = pytest.mark.e2e
@@ -29,20 +26,6 @@ def contract(repo: Path, agent: str, allowed: list[str]) -> None:
     path = repo / ".claude" / "contracts" / f"{agent}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"agent": agent, "outputs": {"allowed_modifications": allowed}}))
-
-
-def hookpact_cli(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    """``hookpact ...`` as the user runs it after the session: their HOME, nothing else."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-           "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "hookpact", *argv], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
-
-
-def audit_records(home: Path) -> list[dict[str, Any]]:
-    out = hookpact_cli(home, "audit", "query", "--format", "jsonl")
-    assert out.returncode == 0, out.stderr
-    return [json.loads(line) for line in out.stdout.splitlines()]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pytest
 
 from hookpact.cli.main import main as hookpact_main
 
-from .harness import RunClaude, agent_call, write_agent
+from .harness import RunClaude, agent_call, audit_records, hookpact_cli, write_agent
 from .scripted_api import Block, ScriptedApi, text, tool_use
 
 pytestmark = pytest.mark.e2e
@@ -33,19 +32,6 @@ def configure(repo: Path, runaway: dict[str, Any]) -> None:
     path = repo / ".claude" / "hookpact.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"runaway": runaway}))
-
-
-def hookpact_cli(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-           "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "hookpact", *argv], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
-
-
-def audit_records(home: Path) -> list[dict[str, Any]]:
-    out = hookpact_cli(home, "audit", "query", "--format", "jsonl")
-    assert out.returncode == 0, out.stderr
-    return [json.loads(line) for line in out.stdout.splitlines()]
 
 
 def results_in_order(api: ScriptedApi, tool: str) -> list[tuple[str, Any]]:
