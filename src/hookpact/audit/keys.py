@@ -13,6 +13,7 @@ import json
 import os
 
 from hookpact.audit.layout import initial_key_path, key_path
+from hookpact.core.dirs import open_private
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,11 +47,7 @@ def _write_private(path: str, payload: dict[str, object]) -> None:
     directory = os.path.dirname(path)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     data = json.dumps(payload, sort_keys=True).encode("ascii")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except FileNotFoundError:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
     try:
         if os.write(fd, data) != len(data):
             raise OSError(28, "short write", tmp)

@@ -42,6 +42,7 @@ from hookpact.audit.layout import (
     segment_name,
 )
 from hookpact.audit.record import canonical, from_run, utc_timestamp
+from hookpact.core.dirs import open_private
 from hookpact.core.errors import HookpactError
 from hookpact.core.log import LOG_NAME
 
@@ -213,12 +214,7 @@ class AuditWriter:
     # ----------------------------------------------------------------------------------- locking
 
     def _open_lock(self) -> int:
-        path = os.path.join(self.dir, LOCK)
-        try:
-            return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except FileNotFoundError:
-            os.makedirs(self.dir, mode=0o700, exist_ok=True)
-            return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        return open_private(os.path.join(self.dir, LOCK), os.O_RDWR)
 
     def _acquire(self, fd: int) -> bool:
         deadline = time.monotonic() + self.lock_wait
@@ -245,11 +241,7 @@ class AuditWriter:
         tmp = os.path.join(spill, f".{name}.tmp")
         data = b"".join(canonical(r) + b"\n" for r in records)
         try:
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileNotFoundError:
-                os.makedirs(spill, mode=0o700, exist_ok=True)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = open_private(tmp, os.O_WRONLY | os.O_EXCL)
             try:
                 written = os.write(fd, data)
             finally:

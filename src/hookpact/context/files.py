@@ -5,10 +5,21 @@ from __future__ import annotations
 import os
 
 MAX_FILES = 8
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_LINES = 25
 
 CODE_EXTS = {".py", ".pyi"}
 JS_EXTS = {".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"}
+
+
+def read_source_bytes(path: str) -> bytes | None:
+    """A source file's bytes, or None if unreadable or larger than ``MAX_SOURCE_BYTES``."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SOURCE_BYTES + 1)
+    except OSError:
+        return None
+    return None if len(data) > MAX_SOURCE_BYTES else data
 
 
 def expand(root: str, patterns: list[str]) -> list[str]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 
+from hookpact.context.files import read_source_bytes
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_ITEMS = 60
 MAX_LINE = 160
 
@@ -91,12 +92,8 @@ def summarize(path: str, root: str) -> str | None:
     grammar = GRAMMAR_BY_EXT.get(os.path.splitext(path)[1].lower())
     if grammar is None:
         return None
-    try:
-        with open(path, "rb") as fh:
-            source = fh.read(MAX_SOURCE_BYTES + 1)
-    except OSError:
-        return None
-    if len(source) > MAX_SOURCE_BYTES:
+    source = read_source_bytes(path)
+    if source is None:
         return None
     tree = parser_for(grammar).parse(source)
     imports: list[str] = []

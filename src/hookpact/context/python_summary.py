@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import os
 
+from hookpact.context.files import read_source_bytes
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -17,18 +19,11 @@ MAX_DEFS = 60
 MAX_METHODS = 12
 MAX_REPO_MODULES = 8
 MAX_NAMES = 30
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 
 def read_source(path: str) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_SOURCE_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_SOURCE_BYTES:
-        return None
-    return data.decode("utf-8", "replace")
+    data = read_source_bytes(path)
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def parse(source: str) -> ast.Module | None:

@@ -41,6 +41,15 @@ def data_dir(env: Mapping[str, str] | None = None) -> str:
     return _xdg_dir(env, "HOOKPACT_DATA_DIR", "XDG_DATA_HOME", ".local", "share")
 
 
+def open_private(path: str, flags: int) -> int:
+    """``os.open(path, flags | O_CREAT, 0o600)``, creating the parent directory (0700) if missing."""
+    try:
+        return os.open(path, flags | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        return os.open(path, flags | os.O_CREAT, 0o600)
+
+
 def project_dir(event_cwd: str, env: Mapping[str, str] | None = None) -> str:
     """The project root: Claude Code's launch directory, else the event's cwd."""
     env = os.environ if env is None else env

@@ -12,6 +12,8 @@ import json
 import os
 import time
 
+from hookpact.core.dirs import open_private
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -29,11 +31,7 @@ def record_run(state_dir: str, record: dict[str, Any]) -> bool:
     data = (json.dumps(line, separators=(",", ":"), default=str) + "\n").encode("utf-8", "backslashreplace")
     path = log_path(state_dir)
     try:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        except FileNotFoundError:
-            os.makedirs(state_dir, mode=0o700, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_private(path, os.O_WRONLY | os.O_APPEND)
         try:
             written = os.write(fd, data)
         finally:

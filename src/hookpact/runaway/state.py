@@ -12,6 +12,7 @@ import json
 import os
 import time
 
+from hookpact.core.dirs import open_private
 from hookpact.core.errors import HookpactError
 
 TYPE_CHECKING = False
@@ -50,12 +51,7 @@ def read_json(path: str) -> dict[str, Any]:
 
 def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float) -> T:
     """``change(data)`` under the file's lock; the data is written back if it changed."""
-    directory = os.path.dirname(path)
-    try:
-        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    except FileNotFoundError:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(path + ".lock", os.O_RDWR)
     try:
         give_up = time.monotonic() + max(0.0, wait)
         while True:
