@@ -4,7 +4,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Any, Literal
 
     Kind = Literal["pass", "deny", "ask", "context"]
 
@@ -21,9 +21,11 @@ class Decision:
     ``context`` no objection, and ``context`` text for the model.
 
     ``notice`` is shown to the user (``systemMessage``), never sent to the model.
+    ``updated_input`` (PreToolUse only, never with deny/ask) replaces the tool input the
+    tool runs with (``hookSpecificOutput.updatedInput``): how a Bash command is confined.
     """
 
-    __slots__ = ("kind", "reason", "rule", "context", "source", "notice")
+    __slots__ = ("kind", "reason", "rule", "context", "source", "notice", "updated_input")
 
     kind: Kind
     reason: str
@@ -31,21 +33,24 @@ class Decision:
     context: str
     source: str
     notice: str
+    updated_input: dict[str, Any] | None
 
     def __init__(self, kind: Kind, *, reason: str = "", rule: str = "", context: str = "", source: str = "",
-                 notice: str = "") -> None:
+                 notice: str = "", updated_input: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "reason", reason)
         object.__setattr__(self, "rule", rule)
         object.__setattr__(self, "context", context)
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "notice", notice)
+        object.__setattr__(self, "updated_input", updated_input)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Decision is immutable")
 
-    def _key(self) -> tuple[str, ...]:
-        return (self.kind, self.reason, self.rule, self.context, self.source, self.notice)
+    def _key(self) -> tuple[object, ...]:
+        updated = None if self.updated_input is None else repr(sorted(self.updated_input.items()))
+        return (self.kind, self.reason, self.rule, self.context, self.source, self.notice, updated)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Decision) and self._key() == other._key()
@@ -57,8 +62,13 @@ class Decision:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__[1:] if getattr(self, name))
         return f"Decision({self.kind!r}{', ' if fields else ''}{fields})"
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
+
+    def with_input(self, updated_input: dict[str, Any]) -> Decision:
+        """This decision, with the tool input replaced (a non-blocking decision only)."""
+        return Decision(self.kind, reason=self.reason, rule=self.rule, context=self.context, source=self.source,
+                        notice=self.notice, updated_input=updated_input)
 
     @property
     def blocks(self) -> bool:

@@ -29,7 +29,7 @@ def render(decision: Decision | None, event_name: str) -> dict[str, Any] | None:
 
 
 def _render_decision(decision: Decision | None, event_name: str) -> dict[str, Any] | None:
-    if decision is None or decision.kind == "pass":
+    if decision is None or (decision.kind == "pass" and decision.updated_input is None):
         return None
     specific: dict[str, Any] = {"hookEventName": event_name}
     if decision.kind in ("deny", "ask"):
@@ -46,9 +46,10 @@ def _render_decision(decision: Decision | None, event_name: str) -> dict[str, An
                 specific["additionalContext"] = decision.context
                 out["hookSpecificOutput"] = specific
             return out
-    if decision.context:
-        if event_name not in CONTEXT_EVENTS:
-            return None
+    if decision.updated_input is not None and event_name == "PreToolUse":
+        # No permissionDecision with it: hookpact never approves a tool, the user's rules still decide.
+        specific["updatedInput"] = decision.updated_input
+    if decision.context and event_name in CONTEXT_EVENTS:
         specific["additionalContext"] = decision.context
     if len(specific) == 1:
         return None
