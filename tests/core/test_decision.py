@@ -24,13 +24,13 @@ def test_equal_decisions_are_equal_and_hash_alike() -> None:
 @pytest.mark.parametrize(
     ("decision", "expected"),
     [
-        (passed(), {"kind": "pass", "reason": "", "rule": "", "context": "", "source": "", "notice": ""}),
+        (passed(), {"kind": "pass", "reason": "", "rule": "", "context": "", "source": "", "notice": "", "updated_input": None}),
         (passed("no-contracts", source="scope"),
-         {"kind": "pass", "reason": "", "rule": "no-contracts", "context": "", "source": "scope", "notice": ""}),
+         {"kind": "pass", "reason": "", "rule": "no-contracts", "context": "", "source": "scope", "notice": "", "updated_input": None}),
         (deny("why", rule="protected", source="scope"),
-         {"kind": "deny", "reason": "why", "rule": "protected", "context": "", "source": "scope", "notice": ""}),
+         {"kind": "deny", "reason": "why", "rule": "protected", "context": "", "source": "scope", "notice": "", "updated_input": None}),
         (Decision("context", context="hello"),
-         {"kind": "context", "reason": "", "rule": "", "context": "hello", "source": "", "notice": ""}),
+         {"kind": "context", "reason": "", "rule": "", "context": "hello", "source": "", "notice": "", "updated_input": None}),
     ],
 )
 def test_helpers_and_as_dict(decision: Decision, expected: dict[str, str]) -> None:
@@ -45,3 +45,13 @@ def test_blocks(kind: str, blocks: bool) -> None:
 def test_repr_shows_kind_and_only_the_fields_that_are_set() -> None:
     assert repr(passed()) == "Decision('pass')"
     assert repr(deny("no", rule="r")) == "Decision('deny', reason='no', rule='r')"
+
+
+def test_updated_input_renders_as_updatedInput_without_a_permission_decision() -> None:
+    from hookpact.core.io import render
+
+    decision = Decision("pass", source="bash_guard").with_input({"command": "wrapped"})
+    assert render(decision, "PreToolUse") == {
+        "hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {"command": "wrapped"}}}
+    assert render(decision, "PostToolUse") is None
+    assert render(Decision("pass"), "PreToolUse") is None
