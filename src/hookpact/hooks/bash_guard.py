@@ -225,7 +225,20 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     contract_decision, unresolved = judge.writes(analysis)
     if contract_decision is None and unresolved:
         contract_decision = judge.unresolved(unresolved, command)
-    return combine(findings, contract_decision)
+    return confined(combine(findings, contract_decision), event, cset, agent, agent_id, ctx)
+
+
+def confined(decision: Decision, event: dict[str, Any], cset: dict[str, Any], agent: str, agent_id: str | None,
+             ctx: HookContext) -> Decision:
+    """An allowed command, marked to run under the kernel sandbox (sandbox/confine.py)."""
+    if decision.blocks:
+        return decision
+    from hookpact.core.dirs import data_dir
+    from hookpact.sandbox import confine
+
+    protected = confine.protected_paths(cset["root"], ctx.env, ctx.state_dir, data_dir(ctx.env))
+    return confine.confine(decision, event, cset, agent, agent_id, env=ctx.env, state_dir=ctx.state_dir,
+                           protected=protected)
 
 
 def main(argv: list[str] | None = None) -> int:

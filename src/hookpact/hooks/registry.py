@@ -95,6 +95,16 @@ HOOKS: Mapping[str, HookSpec] = {
                     "(hookpact audit).",
         ),
         HookSpec(
+            "sandbox_session",
+            "hookpact.hooks.sandbox_session",
+            (("SessionStart", None),),
+            enforcing=False,
+            timeout=10,
+            budget=4.0,
+            summary="Confines every Bash command the Bash guard allows to the agent's contract with the kernel "
+                    "(Landlock, Linux): writes outside it fail, whatever program makes them.",
+        ),
+        HookSpec(
             "session_context",
             "hookpact.hooks.session_context",
             (("SessionStart", None),),

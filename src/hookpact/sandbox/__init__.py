@@ -1,0 +1,1 @@
+"""Kernel confinement of Bash tool calls (Landlock): policy from the contracts, launcher, tripwire."""
