@@ -338,6 +338,9 @@ class ScriptedApi:
         self.aux_text = aux_text
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        #: Called as ``on_turn(script_name, turn_index)`` before a scripted turn is served: what a
+        #: person does between two model turns (``hookpact stop`` mid-session).
+        self.on_turn: Callable[[str, int], None] | None = None
         if scripts:
             self.set_scripts(scripts)
 
@@ -391,6 +394,8 @@ class ScriptedApi:
             return _message(model, [text(self.aux_text)], "end_turn")
         name = script_name_of(body)
         turn_index = sum(1 for m in body.get("messages", []) if m.get("role") == "assistant")
+        if self.on_turn is not None:
+            self.on_turn(name, turn_index)
         with self._lock:
             scripts = self._state.scripts
             if name not in scripts and name != MAIN_SCRIPT:

@@ -65,17 +65,26 @@ def test_stop_all_issued_mid_session_denies_the_next_tool_call_and_prompts_until
 ) -> None:
     assert hookpact_main(["install", str(e2e_repo)]) == 0
     (e2e_repo / "notes.txt").write_text("hello\n")
-    stop = shlex.join([sys.executable, "-m", "hookpact", "stop", "--all", "--reason", "e2e emergency"])
-    scripted_api.set_scripts({"main": [[bash(stop)], [tool_use("Read", {"file_path": str(e2e_repo / "notes.txt")})]]})
+    # The agent tries to stop every session itself first: its Bash runs confined, so it cannot.
+    agent_stop = shlex.join([sys.executable, "-m", "hookpact", "stop", "--all", "--reason", "agent says"])
+    scripted_api.set_scripts({"main": [[bash(agent_stop)], [bash("echo next")],
+                                       [tool_use("Read", {"file_path": str(e2e_repo / "notes.txt")})]]})
 
+    def person_stops(script: str, turn: int) -> None:  # between the model's turns, from another terminal
+        if script == "main" and turn == 2:
+            assert hookpact_cli(e2e_home, "stop", "--all", "--reason", "e2e emergency").returncode == 0
+
+    scripted_api.on_turn = person_stops
     run_claude(e2e_repo)
 
-    (_, stopped), = results_in_order(scripted_api, "Bash")
-    assert not stopped.is_error and "stopped every session" in stopped.text
+    (_, by_agent), (_, next_call) = results_in_order(scripted_api, "Bash")
+    assert by_agent.is_error and "stopped every session" not in by_agent.text
+    assert not next_call.is_error  # the agent's stop did not take effect
     (_, read), = results_in_order(scripted_api, "Read")
     assert read.is_error and "hookpact kill switch" in read.text and "e2e emergency" in read.text
     assert "STOPPED all sessions" in hookpact_cli(e2e_home, "status").stdout
 
+    scripted_api.on_turn = None
     requests_before = len(scripted_api.requests)
     blocked = run_claude(e2e_repo, "another prompt", check=False)
     assert len(scripted_api.requests) == requests_before  # the prompt never reached the model
