@@ -11,6 +11,7 @@ ABI 1: files and directories; 2: REFER (links and renames across directories); 3
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 
@@ -58,12 +59,19 @@ def write_rights(abi_version: int) -> int:
     return sum(bits for since, bits in _WRITE_RIGHTS.items() if abi_version >= since)
 
 
-def _libc():  # type: ignore[no-untyped-def]
-    import ctypes
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64)]
 
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def _libc() -> ctypes.CDLL:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
-    return ctypes, libc
+    return libc
 
 
 def abi() -> int:
@@ -71,7 +79,7 @@ def abi() -> int:
     if not sys.platform.startswith("linux"):
         return 0
     try:
-        ctypes, libc = _libc()
+        libc = _libc()
     except OSError:
         return 0
     version = libc.syscall(SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
@@ -85,20 +93,12 @@ def restrict(trees: Iterable[str], files: Iterable[str], abi_version: int | None
     be lost, never widened. Returns the ABI version applied; raises LandlockError if the kernel has
     no Landlock or refuses the ruleset.
     """
-    ctypes, libc = _libc()
+    libc = _libc()
     version = abi() if abi_version is None else abi_version
     if version < 1:
         raise LandlockError(0, "this kernel has no Landlock (Linux 5.13+ with landlock in the LSM list)")
     handled = write_rights(version)
-
-    class RulesetAttr(ctypes.Structure):
-        _fields_ = [("handled_access_fs", ctypes.c_uint64)]
-
-    class PathBeneathAttr(ctypes.Structure):
-        _pack_ = 1
-        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-    attr = RulesetAttr(handled)
+    attr = _RulesetAttr(handled)
     ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)),
                            ctypes.c_uint32(0))
     if ruleset < 0:
@@ -112,11 +112,9 @@ def restrict(trees: Iterable[str], files: Iterable[str], abi_version: int | None
                 except OSError:
                     continue
                 try:
-                    if rights == handled and not _is_dir(fd):
-                        allowed = handled & _FILE_RIGHTS
-                    else:
-                        allowed = rights
-                    rule = PathBeneathAttr(allowed, fd)
+                    # a tree that turned out to be a file may only carry file rights
+                    allowed = handled & _FILE_RIGHTS if rights == handled and not _is_dir(fd) else rights
+                    rule = _PathBeneathAttr(allowed, fd)
                     if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
                                     ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
                         err = ctypes.get_errno()

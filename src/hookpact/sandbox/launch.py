@@ -18,6 +18,10 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hookpact.sandbox.policy import Policy
+
 SANDBOXED = "HOOKPACT_SANDBOXED"
 #: Where TMPDIR and the common tool caches point inside the sandbox.
 CACHE_VARIABLES = ("TMPDIR", "TMP", "TEMP", "XDG_CACHE_HOME", "npm_config_cache", "GOCACHE", "GOTMPDIR",
@@ -39,7 +43,7 @@ def _log(state_dir: str, record: dict[str, object]) -> None:
     record_run(state_dir, {"hook": "sandbox", "event": "PreToolUse", "tool": "Bash", "origin": "sandbox", **record})
 
 
-def strict_policy(tmp: str):  # type: ignore[no-untyped-def]
+def strict_policy(tmp: str) -> Policy:
     from hookpact.sandbox.policy import DEVICE_FILES, DEVICE_TREES, Policy
 
     return Policy("", ((tmp, ()), *((d, ()) for d in DEVICE_TREES)), DEVICE_FILES, (), tmp)
@@ -67,7 +71,7 @@ def cwd_file(command: str) -> str | None:
     return rest[0] if rest and os.path.isabs(rest[0]) and "'" not in rest[0] else None
 
 
-def grants(policy):  # type: ignore[no-untyped-def]
+def grants(policy: Policy) -> tuple[list[str], list[str]]:
     from hookpact.sandbox.policy import carve, scan_dir
 
     trees: list[str] = []
@@ -79,7 +83,7 @@ def grants(policy):  # type: ignore[no-untyped-def]
     return trees, files
 
 
-def child(policy, shell: str, command: str, tmp: str) -> None:  # type: ignore[no-untyped-def]
+def child(policy: Policy, shell: str, command: str, tmp: str) -> None:
     """In the forked child: confine, then become the shell. Never returns."""
     from hookpact.sandbox import landlock
 
@@ -100,24 +104,34 @@ def child(policy, shell: str, command: str, tmp: str) -> None:  # type: ignore[n
         os._exit(127)
 
 
-def wait_for(pid: int) -> int:
+def forward_signals() -> list[int]:
+    """Pass the signals Claude Code sends (a timeout, an interrupt) on to the confined command.
+
+    Installed before the fork, so none is lost in between; the child's exec resets them.
+    """
     import signal
 
+    target: list[int] = []
+
     def forward(signum: int, _frame: object) -> None:
-        try:
-            os.kill(pid, signum)
-        except OSError:
-            pass
+        for pid in target:
+            try:
+                os.kill(pid, signum)
+            except OSError:
+                pass
 
     for name in FORWARDED_SIGNALS:
         signal.signal(getattr(signal, name), forward)
+    return target
+
+
+def wait_for(pid: int) -> int:
     while True:
         try:
             _, status = os.waitpid(pid, 0)
-            break
+            return os.waitstatus_to_exitcode(status)
         except InterruptedError:
             continue
-    return os.waitstatus_to_exitcode(status) if status else 0
 
 
 def main(argv: list[str]) -> int:
@@ -167,9 +181,11 @@ def main(argv: list[str]) -> int:
             pass
     before = tripwire.snapshot(policy.tripwire)
     sys.stdout.flush()
+    target = forward_signals()
     pid = os.fork()
     if pid == 0:
         child(policy, shell, command, tmp)
+    target.append(pid)
     code = wait_for(pid)
     if policy.tripwire:
         import time
