@@ -80,9 +80,9 @@ def test_a_command_without_a_token_is_not_an_agents_call_and_runs_as_the_cli_wou
 
 def test_a_signal_reaches_the_confined_command(box) -> None:
     state, work = box
+    script = "trap 'kill %1; echo got-term; exit 3' TERM; echo ready; sleep 30 >/dev/null 2>&1 & wait"
     proc = subprocess.Popen([sys.executable, "-I", "-S", LAUNCHER, str(state), "/bin/bash",
-                             cli_string(ticket.mark("trap 'echo got-term; exit 3' TERM; echo ready; sleep 30 & wait",
-                                                    issue(state, work)), work / ".cwd")],
+                             cli_string(ticket.mark(script, issue(state, work)), work / ".cwd")],
                             cwd=work, stdout=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin"})
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
     os.kill(proc.pid, 15)
