@@ -84,9 +84,10 @@ ATTACKS = {
 }
 
 
-@pytest.mark.parametrize("static_layer", ["on", "off"])
+# mounts: carve-outs mounted read-only in a private mount namespace; carve: granted child by child.
+@pytest.mark.parametrize(("static_layer", "mode"), [("on", "mounts"), ("off", "mounts"), ("off", "carve")])
 def test_a_subagents_bash_cannot_write_outside_its_contract_by_any_program(
-    run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path, static_layer: str
+    run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path, static_layer: str, mode: str
 ) -> None:
     extra = {"unresolved_writes": "allow"} if static_layer == "off" else {}
     contract(repo, "backend", ["src/backend/**"], **extra)
@@ -98,7 +99,7 @@ def test_a_subagents_bash_cannot_write_outside_its_contract_by_any_program(
         "backend": [[bash(c)] for c in [*steps, inside]],
     })
 
-    run_claude(repo, env_extra=GIT_ENV)
+    run_claude(repo, env_extra={**GIT_ENV, "HOOKPACT_SANDBOX_MOUNTS": "1" if mode == "mounts" else "0"})
 
     assert snapshot(repo) == before, "a write outside the contract reached the disk"
     assert (repo / "src" / "backend" / "out.txt").read_text() == "fine\n"
@@ -148,8 +149,9 @@ def test_a_change_to_git_config_or_hooks_is_undone_and_reported(
     assert len(undone) == 2
 
 
+@pytest.mark.parametrize("mode", ["mounts", "carve"])
 def test_hookpacts_own_state_and_code_are_read_only_to_bash_with_no_contracts(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, mode: str
 ) -> None:
     """No contracts (the state install leaves): the main thread may write anywhere except what hookpact trusts."""
     import hookpact
@@ -169,16 +171,50 @@ def test_hookpacts_own_state_and_code_are_read_only_to_bash_with_no_contracts(
     (e2e_repo / "probe.py").write_text(script)
     (e2e_repo / "work").mkdir()
     targets = [str(state / "stops.json"), str(package_file), str(e2e_repo / ".claude" / "settings.json"),
-               str(e2e_home / ".claude" / "settings.json"), str(e2e_repo / "work" / "free.txt")]
+               str(e2e_home / ".claude" / "settings.json"), str(e2e_repo / ".claude" / "agents" / "x.md"),
+               str(e2e_repo / "work" / "free.txt"), str(e2e_repo / "new-at-root.txt")]
     command = "python3 probe.py " + " ".join(f"'{t}'" for t in targets)
     scripted_api.set_scripts({"main": [[bash(command)]]})
 
-    run_claude(e2e_repo)
+    run_claude(e2e_repo, env_extra={"HOOKPACT_SANDBOX_MOUNTS": "1" if mode == "mounts" else "0"})
 
     text = result_of(scripted_api, command).text
-    for target in targets[:-1]:
+    for target in targets[:5]:
         assert f"REFUSED {target}" in text, text
-    assert f"WROTE {targets[-1]}" in text, text
+    assert f"WROTE {targets[5]}" in text, text
+    # A new file directly in a directory that holds a protected one: only a read-only mount allows it.
+    assert f"{'WROTE' if mode == 'mounts' else 'REFUSED'} {targets[6]}" in text, text
     assert package_file.read_bytes() == package_before
     assert (e2e_repo / ".claude" / "settings.json").read_bytes() == settings_before
     assert not (state / "stops.json").exists()
+
+
+def test_the_users_permission_rules_still_decide_for_the_original_command(
+    claude_cli: Path, scripted_api: ScriptedApi, repo: Path, e2e_home: Path
+) -> None:
+    """`Bash(make test:*)` still approves `make test` (which runs confined); nothing else is auto-approved."""
+    from .harness import claude_env
+
+    settings_path = repo / ".claude" / "settings.json"
+    settings = json.loads(settings_path.read_text())
+    settings["permissions"] = {"allow": ["Bash(make test:*)"]}
+    settings_path.write_text(json.dumps(settings, indent=2))
+    # Claude Code honours project permission rules in -p only for a trusted folder.
+    (e2e_home / ".claude.json").write_text(json.dumps({"projects": {str(repo): {"hasTrustDialogAccepted": True}}}))
+    (repo / "Makefile").write_text("test:\n\techo made > made.txt\n\t(echo x > .claude/probe) 2>/dev/null || "
+                                   "echo confined\nother:\n\techo other > other.txt\n")
+    scripted_api.set_scripts({"main": [[bash("make test")], [bash("make other")]]})
+
+    done = subprocess.run([str(claude_cli), "-p", "do it", "--output-format", "stream-json", "--verbose",
+                           "--permission-mode", "default", "--allowedTools", "Read"], cwd=repo,
+                          env=claude_env(e2e_home, scripted_api.url, GIT_ENV), capture_output=True, text=True,
+                          timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    made = result_of(scripted_api, "make test")
+    assert made.is_error is False and "confined" in made.text, made.text
+    assert (repo / "made.txt").read_text() == "made\n"
+    assert not (repo / ".claude" / "probe").exists()
+    other = result_of(scripted_api, "make other")
+    assert other.is_error is True and "approval" in other.text, other.text
+    assert not (repo / "other.txt").exists()

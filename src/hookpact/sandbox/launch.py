@@ -83,12 +83,37 @@ def grants(policy: Policy) -> tuple[list[str], list[str]]:
     return trees, files
 
 
+def carved(policy: Policy) -> list[str]:
+    return [path for _, paths in policy.trees for path in paths]
+
+
+def confinement(policy: Policy) -> tuple[list[str], list[str]]:
+    """(trees, files) to grant: carve-outs mounted read-only where a mount namespace can be had
+    (sandbox/mounts.py) so their trees are granted whole; carved child by child otherwise, and for a
+    carve-out that holds a grant of its own (the project inside a temp root)."""
+    from hookpact.sandbox.policy import Policy as _Policy
+    from hookpact.sandbox.policy import within
+
+    tops = [tree for tree, _ in policy.trees]
+    mountable = [c for c in carved(policy) if not any(within(tree, c) for tree in tops)]
+    if mountable and os.environ.get("HOOKPACT_SANDBOX_MOUNTS", "1") != "0":
+        from hookpact.sandbox import mounts
+
+        try:
+            mounts.protect(mountable)
+        except OSError:
+            mountable = []  # no namespace here: carve (whatever was mounted already only takes rights away)
+        left = tuple((tree, tuple(c for c in cut if c not in mountable)) for tree, cut in policy.trees)
+        policy = _Policy(policy.agent, left, policy.files, policy.tripwire, policy.tmp)
+    return grants(policy)
+
+
 def child(policy: Policy, shell: str, command: str, tmp: str) -> None:
     """In the forked child: confine, then become the shell. Never returns."""
     from hookpact.sandbox import landlock
 
     try:
-        trees, files = grants(policy)
+        trees, files = confinement(policy)
         landlock.restrict(trees, files)
     except OSError as exc:
         _say(f"could not confine this command, so it did not run: {exc}. Run `hookpact doctor`.")
@@ -179,7 +204,10 @@ def main(argv: list[str]) -> int:
             policy.files = (*policy.files, track)
         except OSError:
             pass
-    before = tripwire.snapshot(policy.tripwire)
+    # Carve-outs that do not exist cannot be mounted over: if the command creates one, it goes.
+    absent = tuple(path for path in carved(policy) if not os.path.lexists(path))
+    watched = (*policy.tripwire, *absent)
+    before = tripwire.snapshot(watched)
     sys.stdout.flush()
     target = forward_signals()
     pid = os.fork()
@@ -187,12 +215,12 @@ def main(argv: list[str]) -> int:
         child(policy, shell, command, tmp)
     target.append(pid)
     code = wait_for(pid)
-    if policy.tripwire:
+    if watched:
         import time
 
         quarantine = os.path.join(state_dir, "sandbox", "quarantine", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         try:
-            changes = tripwire.restore(before, policy.tripwire, quarantine)
+            changes = tripwire.restore(before, watched, quarantine)
         except OSError as exc:
             changes = [f"(could not check or restore: {exc})"]
         if changes:

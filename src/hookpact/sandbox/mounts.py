@@ -1,0 +1,101 @@
+"""Read-only bind mounts in a private mount namespace, for the paths carved out of a grant.
+
+Landlock grants are whole trees: a rule on the project root also grants its ``.claude/``. Without
+help, the sandbox has to grant such a tree child by child, and then nothing new can be created
+directly in it (a build that writes ``coverage.xml`` at the project root fails). Where the kernel
+lets this process have a mount namespace (as root, or through an unprivileged user namespace with
+the same uid and gid mapped), each carved-out path that exists is bind-mounted read-only onto
+itself instead, and the tree is granted whole; Landlock then forbids the confined command to
+change mounts, so it cannot lift them. A carve-out that does not exist yet cannot be mounted over:
+it goes to the tripwire (created -> moved to quarantine after the command).
+
+Linux only; any failure leaves the process as it was and the caller carves instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MS_RELATIME = 1 << 21
+ST_RELATIME = 4096
+#: Flags a remount inside a user namespace must keep (they are locked to the outer mount).
+_KEPT = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
+
+
+def _libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+    return libc
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _write(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def enter_namespace() -> None:
+    """A private mount namespace for this process (and a user namespace when not root)."""
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    if uid == 0:
+        _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    else:
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
+
+
+def bind_read_only(path: str) -> None:
+    libc = _libc()
+    raw = os.fsencode(path)
+    _check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
+    flags = os.statvfs(path).f_flag
+    keep = (flags & _KEPT) | (MS_RELATIME if flags & ST_RELATIME else 0)
+    _check(libc.mount(None, raw, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, None), f"making {path} read-only")
+
+
+def protect(carved: list[str]) -> tuple[list[str], list[str]]:
+    """Mount the existing ``carved`` paths read-only; returns (mounted, absent ones for the tripwire).
+
+    Raises OSError if there is no namespace to do it in: nothing has changed then.
+    """
+    enter_namespace()
+    mounted: list[str] = []
+    absent: list[str] = []
+    # Outer paths first: mounting over an inner one first would hide it under the outer mount.
+    for path in sorted(dict.fromkeys(carved), key=len):
+        if any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounted):
+            continue
+        if not os.path.lexists(path):
+            absent.append(path)
+            continue
+        bind_read_only(path)
+        mounted.append(path)
+    # A working directory opened before the mounts still points below them, and paths relative to
+    # it would write past the read-only mount: enter it again, through the new mounts.
+    os.chdir(os.getcwd())
+    return mounted, absent
