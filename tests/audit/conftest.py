@@ -28,6 +28,16 @@ def data(hermetic_env: Any) -> Path:
     return Path(hermetic_env.home) / ".local" / "share" / "hookpact"
 
 
+@pytest.fixture(autouse=True)
+def verification_key(state: Path, data: Path) -> Path:
+    """The person's verification key, handed out as install does, before anything is written."""
+    from hookpact.audit.handout import new_epoch
+
+    handed = new_epoch(str(state), str(data), reason="test")
+    assert handed.path is not None
+    return Path(handed.path)
+
+
 @pytest.fixture
 def make_writer(state: Path, data: Path) -> Callable[..., AuditWriter]:
     def make(**options: Any) -> AuditWriter:

@@ -67,7 +67,8 @@ def test_path(capsys: Capsys, populated: AuditWriter, state: Path, data: Path) -
     code, out, _ = run(capsys, "path")
     assert (code, out) == (0, f"{log_path(state)}\n")
     code, out, _ = run(capsys, "path", "--all")
-    assert code == 0 and str(data) in out and ".initial.key" in out
+    assert code == 0 and str(data) in out and "keep it off this machine" in out
+    assert ".initial.key" not in out
 
 
 def test_query_table_jsonl_csv(capsys: Capsys, populated: AuditWriter) -> None:
@@ -180,12 +181,41 @@ def test_histogram_quantiles_are_within_two_percent() -> None:
     assert zero.quantile(0.5) == 0.0 and stats.Histogram().quantile(0.5) is None
 
 
-def test_verify_exit_codes_through_the_cli(capsys: Capsys, populated: AuditWriter, state: Path) -> None:
+def test_verify_exit_codes_through_the_cli(capsys: Capsys, populated: AuditWriter, state: Path,
+                                          verification_key: Path) -> None:
     code, out, _ = run(capsys, "verify")
+    assert code == EXIT_CODES["unauthenticated"] and "NOT checked: authenticity" in out
+    code, out, _ = run(capsys, "verify", "--key", str(verification_key))
     assert code == 0 and out.splitlines()[-1] == "verify: OK"
     path = log_path(state)
     lines = path.read_bytes().splitlines()
     path.write_bytes(b"\n".join([lines[0], *lines[2:]]) + b"\n")
-    code, out, _ = run(capsys, "verify", "--json")
+    code, out, _ = run(capsys, "verify", "--json", "--key", str(verification_key))
     report = json.loads(out)
     assert code == 4 and report["first_bad"]["kind"] == "deleted" and report["first_bad"]["seq"] == 2
+
+
+@pytest.mark.parametrize("bad", ["missing", "directory", "not-a-key"])
+def test_verify_with_a_bad_key_file_says_so(capsys: Capsys, populated: AuditWriter, tmp_path: Path, bad: str) -> None:
+    target = {"missing": tmp_path / "nope.key", "directory": tmp_path, "not-a-key": tmp_path / "x.key"}[bad]
+    if bad == "not-a-key":
+        target.write_text("hello")
+    code, out, err = run(capsys, "verify", "--key", str(target))
+    assert code == 2 and out == "" and "Traceback" not in err and str(target) in err
+
+
+def test_key_new_and_status(capsys: Capsys, populated: AuditWriter, tmp_path: Path, state: Path) -> None:
+    out_file = tmp_path / "second.key"
+    code, out, _ = run(capsys, "key", "new", "--out", str(out_file))
+    assert code == 0 and str(out_file) in out and "Move it off this machine" in out
+    assert json.loads(out_file.read_text())["base"] == 6  # after 4 records, the ingested denial and nothing else
+    code, out, _ = run(capsys, "key", "status")
+    assert code == 0 and "was handed out" in out
+    code, _, err = run(capsys, "key", "new", "--out", str(out_file))
+    assert code == 1 and "already exists" in err
+
+
+def test_anchor_prints_the_head(capsys: Capsys, populated: AuditWriter, state: Path) -> None:
+    code, out, err = run(capsys, "anchor")
+    anchor = json.loads(out)
+    assert code == 0 and anchor["seq"] == 5 and len(anchor["hash"]) == 64 and "no audit.anchors target" in err

@@ -14,11 +14,11 @@ import pytest
 
 from hookpact.audit import keys, writer
 from hookpact.audit.digest import ZERO_HASH, hmac_sha256_hex, key_at, sha256_hex
-from hookpact.audit.layout import ANCHORS, HEAD, LOCK, SPILL, audit_dir, initial_key_path
+from hookpact.audit.layout import ANCHORS, HEAD, LOCK, SPILL, audit_dir
 from hookpact.audit.writer import AuditWriteError, AuditWriter, seal, split_tail, unseal
 from hookpact.core.log import record_run
 
-from .support import check, lines, log_path, rec, records
+from .support import check, held_keys, lines, log_path, rec, records
 
 MakeWriter = Callable[..., AuditWriter]
 
@@ -39,8 +39,9 @@ def test_records_are_numbered_chained_and_authenticated(make_writer: MakeWriter,
     assert got[0]["prev"] == ZERO_HASH
     assert [r["prev"] for r in got[1:]] == [sha256_hex(line) for line in raw[:-1]]
     kid = head(state)["kid"]
-    initial = keys.find_initial(str(data), kid)
-    assert initial is not None and initial[1] == 1
+    (held,) = held_keys()
+    initial = keys.load_initial(held)
+    assert initial is not None and initial[:2] == (kid, 1)
     for line, r in zip(raw, got, strict=True):
         body, mac = unseal(line)  # type: ignore[misc]
         assert mac == hmac_sha256_hex(key_at(initial[2], 1, r["seq"]), body)
@@ -94,7 +95,7 @@ def test_files_and_directories_are_private(make_writer: MakeWriter, state: Path,
     kid = head(state)["kid"]
     for directory in (Path(audit_dir(str(state))), data):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    for path in (log_path(state), Path(audit_dir(str(state))) / ANCHORS, Path(initial_key_path(str(data), kid)),
+    for path in (log_path(state), Path(audit_dir(str(state))) / ANCHORS, Path(held_keys()[0]),
                  Path(data, f"audit-{kid}.key")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
@@ -334,9 +335,10 @@ def test_a_deleted_key_starts_a_new_key_and_says_so(make_writer: MakeWriter, sta
     got = records(state)
     assert [r["event"] for r in got] == ["PostToolUse", "audit.rekey", "PostToolUse"]
     assert got[1]["kid"] != old and head(state)["kid"] == got[1]["kid"]
+    assert not list(data.glob("*.initial.key")) and not list(state.rglob("*.key"))  # its seed is nowhere
     report = check(state, data)
-    assert report.kinds() == ["key"] and report.first is not None and report.first.seq == 2
-    assert report.authenticated == 3  # both keys' records still check
+    assert report.kinds() == ["key", "unauthenticated"] and report.first is not None and report.first.seq == 2
+    assert report.authenticated == 1  # the handed-out epoch; nobody holds the writer's own epoch's key
 
 
 def test_a_log_cut_at_its_end_is_recorded_as_a_gap_by_the_next_write(make_writer: MakeWriter, state: Path,

@@ -67,6 +67,18 @@ class AuditWriteError(HookpactError):
     """The records could be written neither to the log nor to a spill file."""
 
 
+class NewEpoch:
+    """A key epoch to start: its id, the key of its first record, why, and how to hand it out."""
+
+    __slots__ = ("kid", "first_key", "reason", "handout")
+
+    def __init__(self, kid: str, first_key: bytes, reason: str, handout: Callable[[int], None]) -> None:
+        self.kid = kid
+        self.first_key = first_key
+        self.reason = reason
+        self.handout = handout
+
+
 class _ShortWrite(OSError):
     def __init__(self, written: int, wanted: int) -> None:
         super().__init__(_ENOSPC, f"short write: {written} of {wanted} bytes")
@@ -179,6 +191,7 @@ class AuditWriter:
         self.clock = clock
         self.active = os.path.join(self.dir, ACTIVE)
         self._written = False
+        self._strict = False
 
     @classmethod
     def from_env(cls, state_dir: str, data_dir: str, env: Mapping[str, str], *,
@@ -190,6 +203,30 @@ class AuditWriter:
                    segment_bytes=env_int(env, "HOOKPACT_AUDIT_SEGMENT_BYTES", DEFAULT_SEGMENT_BYTES))
 
     # ----------------------------------------------------------------------------------- public
+
+    def start_epoch(self, epoch: NewEpoch, *, lock_wait: float = 10.0) -> None:
+        """Switch to a new epoch whose seed a person holds (``hookpact install``/``audit key new``).
+
+        Under the lock: ``epoch.handout(base)`` gets the first record's number and must store the
+        verification key (a file, the keyring) or raise; then the new key state replaces the old
+        one, which is erased. Unlike :meth:`append`, every failure raises.
+        """
+        lock_fd = self._open_lock()
+        self._strict = True
+        try:
+            deadline = time.monotonic() + lock_wait
+            while not self._acquire(lock_fd):
+                if time.monotonic() > deadline:
+                    raise AuditWriteError(f"the audit log is locked ({os.path.join(self.dir, LOCK)}); try again")
+            head = keys.read_json(os.path.join(self.dir, HEAD)) or {}
+            log_fd = os.open(self.active, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                self._write_batch(log_fd, head, [], epoch)
+            finally:
+                os.close(log_fd)
+        finally:
+            self._strict = False
+            os.close(lock_fd)
 
     def append(self, records: list[Record]) -> str:
         """Write ``records`` (without ``seq``/``prev``/``mac``). Returns ``"written"`` or ``"spilled"``.
@@ -234,6 +271,8 @@ class AuditWriter:
     # ----------------------------------------------------------------------------------- spilling
 
     def _spill(self, records: list[Record], why: str) -> str:
+        if self._strict:
+            raise AuditWriteError(f"the audit log could not be written: {why}")
         if not records:
             return "spilled"
         spill = os.path.join(self.dir, SPILL)
@@ -368,7 +407,8 @@ class AuditWriter:
             os.close(fd)
         return line
 
-    def _write_batch(self, log_fd: int, head: dict[str, Any], records: list[Record]) -> str:
+    def _write_batch(self, log_fd: int, head: dict[str, Any], records: list[Record],
+                     epoch: NewEpoch | None = None) -> str:
         now = utc_timestamp(self.clock())
         size = os.fstat(log_fd).st_size
         meta: list[Record] = []
@@ -412,11 +452,27 @@ class AuditWriter:
         # The key: the one for ``next_seq``; never backwards.
         kid = head.get("kid") if isinstance(head.get("kid"), str) else self._kid_from_anchors()
         state = keys.load_current(self.data_dir, kid) if kid else None
-        if state is None and kid:
+        anchors: list[Record] = []
+        closed_kid: str | None = None
+        if epoch is not None:
+            # A new epoch whose seed a person holds: its first record is ``next_seq``.
+            if state is not None and state.seq > next_seq:
+                meta.append({"ts": now, "event": "audit.gap", "expected_seq": next_seq, "resumed_seq": state.seq,
+                             "reason": "the key state is ahead of the log: records were removed from its end"})
+                next_seq = state.seq
+            state = keys.KeyState(epoch.kid, next_seq, next_seq, epoch.first_key, keys.HANDED_OUT)
+            epoch.handout(next_seq)  # raises if the key could not be handed out: nothing changes
+            closed_kid = kid if kid and kid != epoch.kid else None
+            if last_seq > 0 or meta:
+                meta.insert(0, {"ts": now, "event": "audit.epoch", "kid": epoch.kid, "reason": epoch.reason})
+            anchors.append({"anchor": "key", "kid": state.kid, "base": state.base, "segment": segment, "ts": now})
+            if last_seq == 0:
+                anchors.append({"anchor": "open", "segment": segment, "first_seq": next_seq, "prev": last_hash,
+                                "kid": state.kid, "ts": now})
+        elif state is None and kid:
             # A key started by a writer whose log write then failed is named by the anchors only.
             other = self._kid_from_anchors()
             state = keys.load_current(self.data_dir, other) if other and other != kid else None
-        anchors: list[Record] = []
         if state is None:
             state = keys.create(self.data_dir, next_seq)
             if last_seq > 0 or meta:
@@ -438,6 +494,13 @@ class AuditWriter:
         batch = meta + spilled + ingested + records
         if not batch:
             self._cleanup(done_paths)
+            if epoch is not None:  # nothing to seal yet: the new epoch's key and head are all there is
+                if anchors:
+                    self._write_anchors(anchors, key)
+                self._save_state(state.kid, base, next_seq, key, state.origin,
+                                 {**head, "kid": state.kid, "base": base, "segment": segment})
+                if closed_kid:
+                    keys.erase(self.data_dir, closed_kid)
             return "written"
 
         lines: list[bytes] = []
@@ -477,13 +540,20 @@ class AuditWriter:
         if size >= self.segment_bytes:
             new_head["segment"] = self._rotate(segment, last_seq=seq - 1, last_hash=prev, size=size, kid=state.kid,
                                                key=key)
-        try:
-            keys.save_current(self.data_dir, keys.KeyState(state.kid, base, seq, key))
-            _write_head(os.path.join(self.dir, HEAD), new_head)
-        except OSError:
-            pass  # both are brought forward from the log itself on the next write
+        self._save_state(state.kid, base, seq, key, state.origin, new_head)
+        if closed_kid:
+            keys.erase(self.data_dir, closed_kid)
         self._cleanup(merge_paths + done_paths)
         return "written"
+
+    def _save_state(self, kid: str, base: int, seq: int, key: bytes, origin: str, head: dict[str, Any]) -> None:
+        try:
+            keys.save_current(self.data_dir, keys.KeyState(kid, base, seq, key, origin))
+            _write_head(os.path.join(self.dir, HEAD), head)
+        except OSError:
+            if self._strict:
+                raise
+            # both are brought forward from the log itself on the next write
 
     def _undo(self, log_fd: int, size: int, exc: OSError, *, lines: list[bytes], batch: list[Record],
               meta: list[Record], own_from: int) -> str:

@@ -103,7 +103,7 @@ def _quiet_broken_pipe(func: Any) -> Any:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from hookpact.audit.layout import ACTIVE, ANCHORS, audit_dir, initial_key_path, key_path
+    from hookpact.audit.layout import ACTIVE, ANCHORS, audit_dir, key_path
 
     state, data = _dirs()
     directory = audit_dir(state)
@@ -115,9 +115,9 @@ def cmd_path(args: argparse.Namespace) -> int:
     print(f"log        {os.path.join(directory, ACTIVE)}")
     print(f"segments   {directory}")
     print(f"anchors    {os.path.join(directory, ANCHORS)}")
-    print(f"key        {key_path(data, kid) if kid else os.path.join(data, 'audit-<kid>.key') + ' (not created yet)'}")
-    print(f"initial    {initial_key_path(data, kid) if kid else '(not created yet)'}  <- keep a copy somewhere "
-          "safe; verify needs it")
+    print(f"key        {key_path(data, kid) if kid else os.path.join(data, 'audit-<kid>.key') + ' (not created yet)'}"
+          "  <- the current sealing key; it evolves after every record")
+    print("verify key handed out by install / `hookpact audit key new`; keep it off this machine")
     return 0
 
 
@@ -202,14 +202,69 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from hookpact.audit import verify
+    from hookpact.core.errors import HookpactError
 
     state, data = _dirs()
-    report = verify.verify(state, data, key_files=args.key or ())
+    try:
+        shipped = verify.read_shipped(args.anchors) if args.anchors else None
+        report = verify.verify(state, data, key_files=args.key or (), use_keyring=args.keyring, shipped=shipped)
+    except HookpactError as exc:
+        print(f"hookpact audit verify: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(verify.dumps(report))
     else:
         print("\n".join(verify.summary_lines(report)))
     return report.exit_code
+
+
+def cmd_key_new(args: argparse.Namespace) -> int:
+    from hookpact.audit import handout
+    from hookpact.core.errors import HookpactError
+
+    state, data = _dirs()
+    try:
+        result = handout.new_epoch(state, data, out=args.out, use_keyring=args.keyring,
+                                   reason="hookpact audit key new handed out a verification key")
+    except HookpactError as exc:
+        print(f"hookpact audit key new: {exc}", file=sys.stderr)
+        return 1
+    print(f"new key epoch {result.kid} from seq {result.base}")
+    print("\n".join(result.instructions()))
+    return 0
+
+
+def cmd_key_status(args: argparse.Namespace) -> int:
+    from hookpact.audit import handout, keys
+
+    state, data = _dirs()
+    current = handout.current_epoch(state, data)
+    if current is None:
+        print("no key epoch yet: `hookpact install` or `hookpact audit key new` starts one and hands out its key")
+        return 0
+    who = ("its verification key was handed out" if current.origin == keys.HANDED_OUT
+           else "started by the writer itself: nobody holds its verification key; run `hookpact audit key new`")
+    print(f"epoch {current.kid}: from seq {current.base}, next record {current.seq}; {who}")
+    return 0
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from hookpact.audit import anchors
+    from hookpact.core import config
+
+    state, _ = _dirs()
+    section = config.load(os.getcwd()).section("audit")
+    anchor, errors = anchors.ship_now(state, section)
+    if anchor is None:
+        print("hookpact audit anchor: the audit log has no records yet", file=sys.stderr)
+        return 1
+    print(json.dumps(anchor, sort_keys=True))
+    for error in errors:
+        print(f"hookpact audit anchor: not shipped: {error}", file=sys.stderr)
+    if anchors.targets(section) is None:
+        print("note: no audit.anchors target is configured; keep this line off the machine yourself "
+              "(verify --anchors FILE checks it)", file=sys.stderr)
+    return 1 if errors else 0
 
 
 # ------------------------------------------------------------------------------------ parser
@@ -228,7 +283,7 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 
 def add_parser(subparsers: Any) -> None:
     audit = subparsers.add_parser(
-        "audit", help="the tamper-evident audit trail: path, tail, query, stats, verify",
+        "audit", help="the tamper-evident audit trail: path, tail, query, stats, verify, key, anchor",
         description="Every tool outcome, hookpact decision and session/agent event, one chained and "
                     "authenticated JSON line each, in hookpact's state directory.")
     sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -260,10 +315,32 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("verify", help="check chain, MACs, sequence, anchors and segments; name any damage",
-                       description="Checks every record against the initial key (from the data directory, or "
-                                   "--key), the hash chain, sequence numbers, anchors and segments.",
+                       description="Checks every record against the verification keys you hold (--key FILE, "
+                                   "--keyring), the hash chain, sequence numbers, the writer's key state, anchors "
+                                   "(and anchors shipped off the machine, --anchors) and segments. Without a key "
+                                   "it checks everything but authenticity and never exits 0.",
                        epilog=VERIFY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--key", action="append", metavar="FILE",
-                   help="initial key file (audit-<kid>.initial.key), if it is kept elsewhere (repeatable)")
+                   help="verification key file handed out by install or `audit key new` (repeatable)")
+    p.add_argument("--keyring", action="store_true", help="also look for verification keys in the OS keyring")
+    p.add_argument("--anchors", metavar="FILE", help="anchors kept off the machine (JSON lines from `audit anchor` "
+                                                     "or your audit.anchors receiver)")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("key", help="the sealing key: `key new` starts an epoch and hands out its verification key",
+                       description="Forward-secure sealing: the key on this machine evolves after every record; "
+                                   "the verification key of each epoch is handed to you once (docs/audit.md).")
+    key_sub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    k = key_sub.add_parser("new", help="start a new key epoch and hand out its verification key")
+    k.add_argument("--out", metavar="FILE", help="where to write the key (default: ~/hookpact-audit-<kid>.verify.key)")
+    k.add_argument("--keyring", action="store_true", help="store it in the OS keyring instead of a file")
+    k.set_defaults(func=cmd_key_new)
+    k = key_sub.add_parser("status", help="the current epoch and whether its key was handed out")
+    k.set_defaults(func=cmd_key_status)
+
+    p = sub.add_parser("anchor", help="print the chain head as an anchor and ship it to audit.anchors now",
+                       description="Prints one JSON line (seq and hash of the last record) and sends it to the "
+                                   "command/URL in the audit.anchors setting. Keep anchors off this machine: "
+                                   "`audit verify --anchors FILE` then detects a log cut or deleted after them.")
+    p.set_defaults(func=cmd_anchor)
