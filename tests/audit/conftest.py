@@ -18,6 +18,14 @@ def _no_audit_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The failure spool, on the test's own path (in production: another filesystem)."""
+    path = tmp_path / "spool"
+    monkeypatch.setenv("HOOKPACT_AUDIT_SPOOL", str(path))
+    return path
+
+
 @pytest.fixture
 def state(hermetic_env: Any) -> Path:
     return Path(hermetic_env.state_dir)

@@ -210,13 +210,15 @@ def test_a_short_write_is_taken_back_and_the_record_spilled(make_writer: MakeWri
     w.append([rec(1)])
     good = log_path(state).read_bytes()
     calls = _short_write(monkeypatch)
-    assert w.append([rec(2)]) == "spilled"
+    assert w.append([rec(2)]) == "spooled"
     assert calls and log_path(state).read_bytes() == good  # no torn line left behind
     assert w.append([rec(3)]) == "written"
     got = records(state)
-    assert [r["tool_use_id"] for r in got] == ["toolu_1", "toolu_2", "toolu_3"]
-    assert [r["seq"] for r in got] == [1, 2, 3]
-    assert check(state, data).exit_code == 0
+    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_1", "audit.gap", "toolu_2", "toolu_3"]
+    assert [r["seq"] for r in got] == [1, 2, 3, 4]
+    assert (got[1]["records"], got[1]["kept"], got[1]["lost"]) == (1, 1, 0)
+    report = check(state, data)
+    assert report.exit_code == 0 and report.gaps[0]["kept"] == 1
 
 
 def test_a_short_write_that_cannot_be_taken_back_is_recovered_next_time(
@@ -226,14 +228,14 @@ def test_a_short_write_that_cannot_be_taken_back_is_recovered_next_time(
     _short_write(monkeypatch, keep=0.7)
     real_truncate = os.ftruncate
     monkeypatch.setattr(writer.os, "ftruncate", lambda fd, n: (_ for _ in ()).throw(OSError(28, "No space")))
-    assert w.append([rec(2), rec(3)]) == "spilled"  # rec 2 landed whole; rec 3 is torn
+    assert w.append([rec(2), rec(3)]) == "spooled"  # rec 2 landed whole; rec 3 is torn
     monkeypatch.setattr(writer.os, "ftruncate", real_truncate)
     assert check(state, data).kinds() == ["torn-tail"]
     assert w.append([rec(4)]) == "written"
     got = records(state)
-    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_1", "toolu_2", "audit.recovered", "toolu_3",
-                                                               "toolu_4"]
-    assert [r["seq"] for r in got] == [1, 2, 3, 4, 5]
+    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_1", "toolu_2", "audit.recovered",
+                                                               "audit.gap", "toolu_3", "toolu_4"]
+    assert [r["seq"] for r in got] == [1, 2, 3, 4, 5, 6]
     assert check(state, data).exit_code == 0
 
 
@@ -249,10 +251,11 @@ def test_enospc_spills_and_nothing_is_lost(make_writer: MakeWriter, state: Path,
         return real(fd, payload)
 
     monkeypatch.setattr(writer.os, "write", full)
-    assert w.append([rec(2)]) == "spilled"
+    assert w.append([rec(2)]) == "spooled"
     monkeypatch.setattr(writer.os, "write", real)
     w.append([rec(3)])
-    assert [r["tool_use_id"] for r in records(state)] == ["toolu_1", "toolu_2", "toolu_3"]
+    assert [r.get("tool_use_id", r["event"]) for r in records(state)] == ["toolu_1", "audit.gap", "toolu_2",
+                                                                          "toolu_3"]
     assert check(state, data).exit_code == 0
 
 
@@ -383,11 +386,11 @@ def test_an_unwritable_key_directory_spills_instead_of_losing(state: Path, tmp_p
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     w = AuditWriter(str(state), str(blocker / "data"))
-    assert w.append([rec(1)]) == "spilled"
+    assert w.append([rec(1)]) == "spooled"
     assert not log_path(state).exists() or lines(state) == []
     good = AuditWriter(str(state), str(tmp_path / "data"))
     assert good.append([rec(2)]) == "written"
-    assert [r["tool_use_id"] for r in records(state)] == ["toolu_1", "toolu_2"]
+    assert [r.get("tool_use_id", r["event"]) for r in records(state)] == ["audit.gap", "toolu_1", "toolu_2"]
 
 
 def test_a_stale_head_never_makes_rotation_overwrite_a_segment(make_writer: MakeWriter, state: Path,

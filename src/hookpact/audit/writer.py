@@ -29,7 +29,7 @@ import json
 import os
 import time
 
-from hookpact.audit import keys
+from hookpact.audit import keys, spool
 from hookpact.audit.digest import ZERO_HASH, evolve, hmac_sha256_hex, key_at, sha256_hex
 from hookpact.audit.layout import (
     ACTIVE,
@@ -192,6 +192,7 @@ class AuditWriter:
         self.active = os.path.join(self.dir, ACTIVE)
         self._written = False
         self._strict = False
+        self._spool: list[str | None] | None = None
 
     @classmethod
     def from_env(cls, state_dir: str, data_dir: str, env: Mapping[str, str], *,
@@ -229,14 +230,16 @@ class AuditWriter:
             os.close(lock_fd)
 
     def append(self, records: list[Record]) -> str:
-        """Write ``records`` (without ``seq``/``prev``/``mac``). Returns ``"written"`` or ``"spilled"``.
+        """Write ``records`` (without ``seq``/``prev``/``mac``). Returns ``"written"``, ``"spilled"``
+        (the lock was busy: the next writer merges them) or ``"spooled"`` (the log could not be
+        written: kept in the spool, noted in its ledger, reported by the next successful write).
 
         Raises :class:`AuditWriteError` only if the records could not be kept anywhere.
         """
         try:
             lock_fd = self._open_lock()
         except OSError as exc:
-            return self._spill(records, f"the lock file could not be opened: {exc}")
+            return self._spill(records, f"the lock file could not be opened: {exc}", failure=True)
         try:
             if not self._acquire(lock_fd):
                 return self._spill(records, "the lock was busy")
@@ -250,6 +253,11 @@ class AuditWriter:
 
     # ----------------------------------------------------------------------------------- locking
 
+    def _spool_dir(self) -> str | None:
+        if self._spool is None:
+            self._spool = [spool.spool_dir(self.dir)]
+        return self._spool[0]
+
     def _open_lock(self) -> int:
         return open_private(os.path.join(self.dir, LOCK), os.O_RDWR)
 
@@ -260,8 +268,8 @@ class AuditWriter:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return True
-            except BlockingIOError:
-                pass
+            except OSError:
+                pass  # busy, or any other lock error (ENOLCK, EIO): handled like contention
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
@@ -270,46 +278,54 @@ class AuditWriter:
 
     # ----------------------------------------------------------------------------------- spilling
 
-    def _spill(self, records: list[Record], why: str) -> str:
+    def _spill(self, records: list[Record], why: str, *, failure: bool = False) -> str:
+        """Keep ``records`` for a later writer: ``spill/`` after contention; after a failure, the
+        spool on another filesystem first, with a ledger line that becomes an ``audit.gap`` record."""
         if self._strict:
             raise AuditWriteError(f"the audit log could not be written: {why}")
+        spool_dir = self._spool_dir() if failure or records else None
         if not records:
+            if failure:
+                spool.note_failure(spool_dir, records, why, kept=True)
+            return "spooled" if failure else "spilled"
+        local = os.path.join(self.dir, SPILL)
+        targets: list[tuple[str, bool]] = [(local, False)]
+        if spool_dir is not None and spool.has_room(spool_dir, records):
+            targets.insert(0 if failure else 1, (spool_dir, True))
+        errors: list[str] = []
+        for directory, private in targets:
+            try:
+                spool.write_records(directory, records, private=private)
+            except OSError as exc:
+                errors.append(f"{directory}: {exc}")
+                failure = True
+                continue
+            if failure:
+                spool.note_failure(spool_dir, records, why, kept=True)
+                return "spooled"
             return "spilled"
-        spill = os.path.join(self.dir, SPILL)
-        name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}"
-        tmp = os.path.join(spill, f".{name}.tmp")
-        data = b"".join(canonical(r) + b"\n" for r in records)
-        try:
-            fd = open_private(tmp, os.O_WRONLY | os.O_EXCL)
-            try:
-                written = os.write(fd, data)
-            finally:
-                os.close(fd)
-            if written != len(data):
-                raise _ShortWrite(written, len(data))
-            os.replace(tmp, os.path.join(spill, name + ".jsonl"))  # complete files only, for the merger
-        except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            lost = b" ".join(canonical(r) for r in records).decode("ascii")
-            raise AuditWriteError(f"audit records could not be written ({why}) nor spilled ({exc}); "
-                                  f"records: {lost}") from None
-        return "spilled"
+        spool.note_failure(spool_dir, records, f"{why}; not kept: {'; '.join(errors)}", kept=False)
+        lost = b" ".join(canonical(r) for r in records).decode("ascii")
+        raise AuditWriteError(f"audit records could not be written ({why}) nor kept ({'; '.join(errors)}); "
+                              f"records: {lost}") from None
 
     def _pending_spills(self, merged_ids: set[str]) -> tuple[list[Record], list[str], list[str]]:
         """(records from spill files, files to delete after the write, files already in the log)."""
-        spill = os.path.join(self.dir, SPILL)
-        try:
-            names = sorted(n for n in os.listdir(spill) if n.endswith(".jsonl"))
-        except FileNotFoundError:
-            return [], [], []
+        found: list[tuple[str, str]] = []
+        spool_dir = self._spool_dir()
+        for directory in (os.path.join(self.dir, SPILL), spool_dir):
+            if directory is None:
+                continue
+            try:
+                found += [(n, directory) for n in os.listdir(directory)
+                          if n.endswith(".jsonl") and n != spool.LEDGER]
+            except OSError:
+                continue
         records: list[Record] = []
         merge: list[str] = []
         done: list[str] = []
-        for name in names:
-            path = os.path.join(spill, name)
+        for name, directory in sorted(found):
+            path = os.path.join(directory, name)
             if name in merged_ids:
                 done.append(path)
                 continue
@@ -375,7 +391,7 @@ class AuditWriter:
         try:
             log_fd = os.open(self.active, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
-            return self._spill(records, f"the log could not be opened: {exc}")
+            return self._spill(records, f"the log could not be opened: {exc}", failure=True)
         self._written = False
         try:
             return self._write_batch(log_fd, head, records)
@@ -385,7 +401,7 @@ class AuditWriter:
             # are in the log, and key, head and anchors are brought forward by the next write.
             if self._written:
                 return "written"
-            return self._spill(records, f"{type(exc).__name__}: {exc}")
+            return self._spill(records, f"{type(exc).__name__}: {exc}", failure=True)
         finally:
             os.close(log_fd)
 
@@ -418,7 +434,7 @@ class AuditWriter:
             try:
                 os.ftruncate(log_fd, fragment_at)
             except OSError as exc:
-                return self._spill(records, f"a torn last line could not be cut off: {exc}")
+                return self._spill(records, f"a torn last line could not be cut off: {exc}", failure=True)
             size = fragment_at
             meta.append({"ts": now, "event": "audit.recovered", "torn_bytes": len(fragment),
                          "torn_sha256": sha256_hex(fragment),
@@ -489,6 +505,10 @@ class AuditWriter:
         key = key_at(state.key, state.seq, next_seq)
         base = state.base
 
+        gap = spool.take_ledger(self._spool_dir(), now)
+        if gap is not None:
+            gap_lines = gap.pop("_lines")
+            meta.append(gap)
         spilled, merge_paths, done_paths = self._pending_spills(merged_ids)
         ingested, runlog = self._ingest_runs(head, resume_at)
         batch = meta + spilled + ingested + records
@@ -523,6 +543,8 @@ class AuditWriter:
             seq += 1
         data = b"\n".join(lines) + b"\n"
         own_from = len(meta) + len(spilled) + len(ingested)
+        if gap is not None:
+            gap["_lines"] = gap_lines  # kept aside in case the write fails (see _undo)
         try:
             written = os.write(log_fd, data)
             if written != len(data):
@@ -530,6 +552,8 @@ class AuditWriter:
         except OSError as exc:
             return self._undo(log_fd, size, exc, lines=lines, batch=batch, meta=meta, own_from=own_from)
         self._written = True
+        if gap is not None:
+            gap.pop("_lines", None)
 
         while len(sessions) > MAX_SESSIONS:
             sessions.pop(next(iter(sessions)))
@@ -572,10 +596,13 @@ class AuditWriter:
                 kept += 1
         # Spilled and ingested records are still in their sources; keep ours and the recovery notes.
         mine = [r for i, r in enumerate(batch) if i >= kept and (i < len(meta) or i >= own_from)]
+        for rec in [r for r in mine if "_lines" in r]:  # the failures it summed up go back to the ledger
+            mine.remove(rec)
+            spool.restore_ledger(self._spool_dir(), rec)
         for rec in mine:
             for field in ("seq", "prev", "step"):
                 rec.pop(field, None)
-        return self._spill(mine, f"the write failed: {exc}")
+        return self._spill(mine, f"the write failed: {exc}", failure=True)
 
     def _recover_from_tail(self, log_fd: int, size: int, head_seq: int, merged_ids: set[str],
                            sessions: dict[str, int]) -> int | None:
