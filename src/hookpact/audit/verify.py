@@ -559,8 +559,7 @@ class _Walk:
             if back > CLOCK_TOLERANCE_S:
                 self.report.clock_steps.append({"seq": seq, "after_seq": self.last_ts_seq, "from": self.last_ts,
                                                 "to": ts, "seconds": round(back, 3)})
-        if ts >= self.last_ts:
-            self.last_ts, self.last_ts_seq = ts, seq
+        self.last_ts, self.last_ts_seq = ts, seq  # one step back is reported once, not for every record after it
 
     def _gap(self, item: dict[str, Any], seq: int, where: str) -> None:
         if item.get("cause") != "write-failure":

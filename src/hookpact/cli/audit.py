@@ -15,9 +15,6 @@ VERIFY_EPILOG = "exit status:\n  0   intact\n  1   error (the log could not be r
     "With several kinds of damage the exit status is that of the first bad record (lowest seq); "
     "every finding is printed.")
 
-CSV_COLUMNS = ("seq", "ts", "session", "prompt", "agent", "agent_id", "step", "event", "tool", "tool_use_id",
-               "hook", "decision", "rule", "ok", "duration_ms", "error", "paths", "input_sha256", "input_bytes",
-               "output_sha256", "output_bytes")
 
 
 def _dirs() -> tuple[str, str]:
@@ -30,60 +27,6 @@ def _filter(args: argparse.Namespace) -> Any:
     from hookpact.audit.reader import Filter
 
     return Filter.from_args(args)
-
-
-# ------------------------------------------------------------------------------------ formatting
-
-
-def agent_label(rec: dict[str, Any]) -> str:
-    agent = rec.get("agent")
-    label = "(internal)" if agent == "" else str(agent or "-")
-    if rec.get("agent_id"):
-        label += f"#{str(rec['agent_id'])[:6]}"
-    return label
-
-
-def target_of(rec: dict[str, Any]) -> str:
-    paths = rec.get("paths")
-    if isinstance(paths, list) and paths:
-        return str(paths[0]) + (f" (+{len(paths) - 1})" if len(paths) > 1 else "")
-    calls = rec.get("calls")
-    if isinstance(calls, list):
-        return ",".join(str(c.get("tool")) for c in calls if isinstance(c, dict)) or "-"
-    if rec.get("input_sha256"):
-        return f"input {str(rec['input_sha256'])[:12]} ({rec.get('input_bytes')} B)"
-    return "-"
-
-
-def outcome_of(rec: dict[str, Any]) -> str:
-    parts: list[str] = []
-    if rec.get("decision"):
-        parts.append(str(rec["decision"]).upper() if rec["decision"] in ("deny", "ask") else str(rec["decision"]))
-        if rec.get("rule"):
-            parts.append(f"({rec['rule']})")
-    if rec.get("ok") is True:
-        parts.append("ok")
-    elif rec.get("ok") is False:
-        parts.append("FAILED" + (f" {rec['error']}" if rec.get("error") else ""))
-    if isinstance(rec.get("duration_ms"), (int, float)):
-        parts.append(f"{rec['duration_ms']:g}ms")
-    if rec.get("hook_error"):
-        parts.append(f"hook error: {rec['hook_error']}" + (" (timed out)" if rec.get("timed_out") else ""))
-    for key in ("source", "end_reason", "reason"):
-        if rec.get(key) and not rec.get("decision"):
-            parts.append(str(rec[key]))
-    if isinstance(rec.get("calls"), list):
-        parts.append(f"{len(rec['calls'])} call(s)")
-    return " ".join(parts) or "-"
-
-
-def human_line(rec: dict[str, Any], *, short_time: bool) -> str:
-    ts = str(rec.get("ts") or "")
-    when = ts[11:23] if short_time else ts.replace("T", " ").rstrip("Z")
-    session = str(rec.get("session") or "-")[:8]
-    hook = f"[{rec['hook']}] " if rec.get("hook") else ""
-    return (f"{when}  {rec.get('seq', '-'):>6}  {session:<8}  {agent_label(rec):<22}  {rec.get('event')!s:<18}  "
-            f"{rec.get('tool') or '-'!s:<12}  {target_of(rec)}  {hook}{outcome_of(rec)}")
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -133,14 +76,18 @@ def _head(directory: str) -> dict[str, Any]:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
-    from hookpact.audit import reader
+    from hookpact.audit import reader, view
 
     state, _ = _dirs()
     flt = _filter(args)
     as_json = bool(args.json)
+    table = view.Table(sys.stdout, short_time=True, color=view.wants_color(sys.stdout))
 
     def emit(line: bytes, rec: dict[str, Any]) -> None:
-        sys.stdout.write(line.decode("ascii", "replace") + "\n" if as_json else human_line(rec, short_time=True) + "\n")
+        if as_json:
+            sys.stdout.write(line.decode("ascii", "replace") + "\n")
+        else:
+            table.add(rec)
         sys.stdout.flush()
 
     found, position = reader.last_records(state, flt, args.lines)
@@ -155,35 +102,36 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from hookpact.audit import reader
+    from hookpact.audit import reader, view
 
     state, _ = _dirs()
     flt = _filter(args)
     out = sys.stdout
+    fmt = "json" if args.json else "csv" if args.csv else args.format
     writer: Any = None
-    if args.format == "csv":
+    table: view.Table | None = None
+    if fmt == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(view.CSV_COLUMNS)
+    elif fmt == "table":
+        table = view.Table(out, color=view.wants_color(out))
     shown = 0
-    for line, rec in reader.records(state, flt):
+    for line, rec in reader.records(state, flt, targets=fmt != "jsonl"):
         if args.limit is not None and shown >= args.limit:
             break
         shown += 1
-        if args.format == "jsonl":
+        if fmt == "jsonl":
             out.write(line.decode("ascii", "replace") + "\n")
+        elif fmt == "json":
+            out.write(json.dumps({**rec, "label": view.label_of(rec), "target": view.target_of(rec)},
+                                 sort_keys=True) + "\n")
         elif writer is not None:
-            row = []
-            for column in CSV_COLUMNS:
-                value = rec.get(column)
-                if isinstance(value, list):
-                    value = ";".join(str(v) for v in value)
-                row.append("" if value is None else value)
-            writer.writerow(row)
-        else:
-            out.write(human_line(rec, short_time=False) + "\n")
-    if args.format == "table" and shown == 0:
+            writer.writerow(view.csv_row(rec))
+        elif table is not None:
+            table.add(rec)
+    if fmt == "table" and shown == 0:
         print("no matching records", file=sys.stderr)
     return 0
 
@@ -276,8 +224,13 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--agent", help="agent type ('main' for the main thread) or agent id (prefix)")
     g.add_argument("--tool", help="tool name, e.g. Write or Write,Edit")
     g.add_argument("--event", help="hook event, e.g. PostToolUse, PreToolUse (hookpact decisions), SubagentStart")
-    g.add_argument("--decision", help="allow, deny, ask, warn or none (hookpact decisions)")
-    g.add_argument("--since", help="records at or after: 30s, 10m, 2h, 3d, or 2026-11-21T10:00:00Z (UTC)")
+    g.add_argument("--decision", help="allow, deny, ask, warn, context or none (hookpact decisions)")
+    g.add_argument("--path", help="records about this file: a path, a directory it is under, or a glob")
+    g.add_argument("--from-seq", type=int, metavar="N", help="records from sequence number N on")
+    g.add_argument("--to-seq", type=int, metavar="N", help="records up to sequence number N")
+    g.add_argument("--since", help="records from the first one at or after: 30s, 10m, 2h, 3d, or "
+                                   "2026-11-21T10:00:00Z (UTC); later records follow in chain order whatever "
+                                   "their clock said")
     g.add_argument("--until", help="records at or before, same forms as --since")
 
 
@@ -302,8 +255,13 @@ def add_parser(subparsers: Any) -> None:
     _add_filters(p)
     p.set_defaults(func=_quiet_broken_pipe(cmd_tail))
 
-    p = sub.add_parser("query", help="matching records as a table, JSON lines or CSV")
-    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table", help="default: %(default)s")
+    p = sub.add_parser("query", help="matching records as a table, JSON lines or CSV",
+                       description="Columns: time, seq, session, agent, event, tool, target, decision, detail "
+                                   "(rule, reason, error). Aligned and coloured on a terminal, plain when piped.")
+    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
+                   help="table, jsonl (the lines as stored) or csv (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="JSON lines with the derived label and target added")
+    p.add_argument("--csv", action="store_true", help="same as --format csv (target and reason columns included)")
     p.add_argument("--limit", type=int, help="stop after this many records")
     _add_filters(p)
     p.set_defaults(func=_quiet_broken_pipe(cmd_query))
