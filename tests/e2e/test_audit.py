@@ -118,6 +118,11 @@ def test_a_parallel_session_is_fully_accounted_for_and_verifies(session: dict[st
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "verify: OK"
     assert f"authenticated: {len(records)} of {len(records)}" in result.stdout
+    # The views: the denial's row names the file it was about and why (issue 15).
+    denied = hookpact_cli(home, "audit", "query", "--json", "--decision", "deny")
+    rows = [json.loads(line) for line in denied.stdout.splitlines()]
+    assert [(r["label"], r["target"], r["agent"]) for r in rows] == [("DENY", str(paths["backend_bad"]), "backend")]
+    assert "frontend" in rows[0]["reason"]
     bare = hookpact_cli(home, "audit", "verify")
     assert bare.returncode == 12 and "NOT checked: authenticity" in bare.stdout
     stats = json.loads(hookpact_cli(home, "audit", "stats", "--json").stdout)

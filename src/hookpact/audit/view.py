@@ -38,6 +38,9 @@ def target_of(rec: dict[str, Any]) -> str:
     if isinstance(rec.get("target"), str) and rec["target"]:
         return str(rec["target"])
     paths = rec.get("paths")
+    if isinstance(paths, list) and paths and rec.get("event") in ("SubagentStop", "Stop"):
+        # The completion hook lists every path the agent's calls named, denied ones too: not "written".
+        return f"{len(paths)} path(s) named by its calls"
     if isinstance(paths, list) and paths:
         return str(paths[0]) + (f" (+{len(paths) - 1})" if len(paths) > 1 else "")
     calls = rec.get("calls")
