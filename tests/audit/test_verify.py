@@ -218,3 +218,11 @@ def test_verify_streams_without_holding_the_log(log: Path, state: Path, data: Pa
     lines(state)  # the fixture wrote the log
     report = check(state, data)
     assert report.as_dict()["ok"] is True and report.as_dict()["first_bad"] is None
+
+
+def test_key_health_for_doctor(log: Path, state: Path, data: Path) -> None:
+    from hookpact.audit.handout import key_health
+
+    assert key_health(str(state), str(data)) == []
+    (data / "audit-x.initial.key").write_text("{}")
+    assert [level for level, _, _ in key_health(str(state), str(data))] == ["error"]

@@ -144,3 +144,24 @@ def at_install(emit: Callable[[str], None], env: dict[str, str] | None = None) -
         return
     for line in result.instructions():
         emit(line)
+
+
+def key_health(state_dir: str, data_dir: str) -> list[tuple[str, str, str]]:
+    """(level, message, fix) about the audit key, for ``hookpact doctor``: whether the current
+    epoch's verification key was handed out, and any verification key left beside the log."""
+    found: list[tuple[str, str, str]] = []
+    current = current_epoch(state_dir, data_dir)
+    if current is None:
+        found.append(("warn", "no audit key epoch yet", "run `hookpact audit key new` (install does it too)"))
+    elif current.origin != keys.HANDED_OUT:
+        found.append(("warn", f"audit key epoch {current.kid} was started by the writer: nobody holds its "
+                      "verification key, so its records cannot be authenticated",
+                      "run `hookpact audit key new` and move the key file off this machine"))
+    try:
+        beside = [n for n in os.listdir(data_dir) if n.endswith(".initial.key")]
+    except OSError:
+        beside = []
+    for name in beside:
+        found.append(("error", f"a verification key lies beside the audit log: {os.path.join(data_dir, name)}",
+                      "move it off this machine (whoever reads it can forge the trail); pass it to verify --key"))
+    return found
