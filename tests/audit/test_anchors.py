@@ -104,3 +104,35 @@ def test_the_hook_ships_every_n_records_without_waiting(hermetic_env: Any, tmp_p
         time.sleep(0.1)
     got = [json.loads(line) for line in receiver.read_text().splitlines()]
     assert got and got[0]["seq"] >= 3 and got[0]["format"] == "hookpact-audit-anchor/1"
+
+
+def test_a_webhook_receives_the_anchor_as_json(written: AuditWriter, state: Path) -> None:
+    import http.server
+    import threading
+
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Content-Type"], json.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/anchors"
+        anchor, errors = anchors.ship_now(str(state), {"anchors": {"url": url}})
+        assert errors == [] and anchor is not None
+        assert received == [("application/json", anchor)]
+        assert anchors.last_shipped(str(state))["seq"] == 5
+        _, errors = anchors.ship_now(str(state), {"anchors": {"url": "http://127.0.0.1:9/x"}})
+        assert errors and "127.0.0.1:9" in errors[0]  # a receiver that is down: said, not raised
+    finally:
+        server.shutdown()
+        server.server_close()
