@@ -330,3 +330,35 @@ def test_since_follows_the_chain_not_the_clock(capsys: Capsys, make_writer: Call
     assert report.exit_code == 0 and [(c["seq"], c["seconds"]) for c in report.clock_steps] == [(3, 7190.0)]
     code, out, _ = run(capsys, "verify")
     assert "clock: the time went back 7190s at seq 3" in out
+
+
+def test_key_new_on_an_unwritable_state_dir_is_a_message(capsys: Capsys, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("HOOKPACT_STATE_DIR", str(blocker / "state"))
+    out_file = tmp_path / "k.key"
+    code, _, err = run(capsys, "key", "new", "--out", str(out_file))
+    assert code == 1 and "could not be written" in err and "Traceback" not in err and not out_file.exists()
+
+
+def test_install_hands_out_the_key_once(capsys: Capsys, tmp_path: Path, state: Path, data: Path) -> None:
+    """(The autouse fixture already started a handed-out epoch; start from a machine without one.)"""
+    import shutil
+
+    from hookpact.audit.layout import audit_dir
+
+    shutil.rmtree(audit_dir(str(state)))
+    shutil.rmtree(data)
+    for old in Path.home().glob("hookpact-audit-*.verify.key"):
+        old.unlink()
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert main(["install", str(repo)]) == 0
+    out = capsys.readouterr().out
+    (key,) = Path.home().glob("hookpact-audit-*.verify.key")
+    assert f"written to {key}" in out and "Move it off this machine now" in out
+    assert not list(data.glob("*.initial.key")) and json.loads(key.read_text())["base"] == 1
+    assert main(["install", str(repo)]) == 0
+    assert "was handed out before" in capsys.readouterr().out
+    assert len(list(Path.home().glob("hookpact-audit-*.verify.key"))) == 1

@@ -123,7 +123,17 @@ def new_epoch(state_dir: str, data_dir: str, *, out: str | None = None, use_keyr
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(payload)
 
-    AuditWriter(state_dir, data_dir).start_epoch(NewEpoch(kid, keys.first_key(seed), reason, handout))
+    try:
+        AuditWriter(state_dir, data_dir).start_epoch(NewEpoch(kid, keys.first_key(seed), reason, handout))
+    except (OSError, HookpactError) as exc:
+        if path is not None and result.base:  # handed out, then the epoch could not start: withdraw it
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        if isinstance(exc, HookpactError):
+            raise
+        raise HookpactError(f"the audit trail in {state_dir} could not be written: {exc}") from None
     return result
 
 
