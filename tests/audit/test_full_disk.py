@@ -1,8 +1,9 @@
 """Issue 17 item 5 on a real full and read-only filesystem: a small tmpfs this test mounts.
 
 The state directory (log, head, lock) lives on the tmpfs; the spool on another filesystem. While
-the tmpfs is full, the audit hook keeps every record in the spool, tells the person, and with
-``audit.on_failure: deny`` throws the kill switch, so the runaway hook refuses the next tool call.
+the tmpfs is full, the audit hook keeps every record in the spool, tells the person, fires the
+escalation notifier once, and with ``audit.on_failure: deny`` throws the kill switch, so the
+runaway hook refuses the next tool call.
 Once space is back, the next write seals a gap record (how many, which sessions, when), merges
 the spooled records, lifts the stop, and the trail verifies with the person's key.
 """
@@ -66,7 +67,10 @@ def test_a_full_then_read_only_disk_loses_nothing_and_deny_stops_tool_calls(smal
     state, data = small_fs / "state", tmp_path / "data"
     project = tmp_path / "project"
     (project / ".claude").mkdir(parents=True)
-    (project / ".claude" / "hookpact.json").write_text(json.dumps({"audit": {"on_failure": "deny"}}))
+    notified = tmp_path / "notified.jsonl"
+    (project / ".claude" / "hookpact.json").write_text(json.dumps({
+        "audit": {"on_failure": "deny"},
+        "runaway": {"escalation": {"command": f"cat >> '{notified}'; echo >> '{notified}'"}}}))
     env = {"HOOKPACT_STATE_DIR": str(state), "HOOKPACT_DATA_DIR": str(data), "CLAUDE_PROJECT_DIR": str(project),
            "HOOKPACT_AUDIT_SPOOL": str(tmp_path / "spool")}
     key = Path(str(new_epoch(str(state), str(data), out=str(tmp_path / "person.key")).path))
@@ -88,6 +92,10 @@ def test_a_full_then_read_only_disk_loses_nothing_and_deny_stops_tool_calls(smal
         result = run_hook_process(AUDIT, post(n + extra, "s-late"), env)
         assert result.output is not None and "kept in the spool" in result.output["systemMessage"]
     failed = 3
+
+    # The escalation notifier fired once for this outage, not once per record.
+    (notice,) = [json.loads(line) for line in notified.read_text().splitlines() if line.strip()]
+    assert notice["kind"] == "audit_failure" and "cannot be written" in notice["detail"]
 
     # The kill switch is thrown: the runaway hook refuses the next tool call of any session.
     refused = run_hook_process(RUNAWAY, pre_tool_event("Bash", tool_input={"command": "ls"}), env)

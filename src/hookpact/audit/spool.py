@@ -131,6 +131,17 @@ def note_failure(directory: str | None, records: list[dict[str, Any]], error: st
         pass
 
 
+def failures_noted(directory: str | None) -> int | None:
+    """How many failures the ledger holds now (None: no ledger could be read)."""
+    if directory is None:
+        return None
+    try:
+        with open(os.path.join(directory, LEDGER), "rb") as fh:
+            return fh.read().count(b"\n")
+    except OSError:
+        return None
+
+
 def failing(directory: str | None) -> bool:
     """Whether failures were noted that no successful write has reported yet."""
     return directory is not None and os.path.exists(os.path.join(directory, LEDGER))

@@ -253,6 +253,10 @@ class AuditWriter:
 
     # ----------------------------------------------------------------------------------- locking
 
+    def spool_dir(self) -> str | None:
+        """Where records go when the log cannot be written (audit/spool.py), if anywhere."""
+        return self._spool_dir()
+
     def _spool_dir(self) -> str | None:
         if self._spool is None:
             self._spool = [spool.spool_dir(self.dir)]

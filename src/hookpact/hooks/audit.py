@@ -41,13 +41,13 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     try:
         status = writer.append([from_event(event, ctx.env)])
     except AuditWriteError as exc:
-        _on_failure(ctx, _section(ctx), "lost", str(exc))
+        _on_failure(ctx, event, writer, _section(ctx), "lost", str(exc))
         raise  # the hook-run log keeps the record's fields; the next write takes them in
     if status == "spilled":
         return None  # contention: the next writer merges it
     section = _section(ctx)
     if status == "spooled":
-        return _on_failure(ctx, section, status, "")
+        return _on_failure(ctx, event, writer, section, status, "")
     gate.lift(ctx.state_dir)
     if gate.mode(section) == "deny":
         gate.stage(ctx.state_dir)
@@ -55,12 +55,36 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     return None
 
 
-def _on_failure(ctx: HookContext, section: dict[str, Any], status: str, error: str) -> Decision | None:
+def _on_failure(ctx: HookContext, event: dict[str, Any], writer: AuditWriter, section: dict[str, Any], status: str,
+                error: str) -> Decision | None:
     on_failure = gate.mode(section)
     if on_failure == "continue":
         return None
     stopped = gate.engage(ctx.state_dir) if on_failure == "deny" else False
-    return Decision("pass", notice=gate.notice(status, error, on_failure, stopped), source=NAME)
+    text = gate.notice(status, error, on_failure, stopped)
+    _escalate(ctx, event, writer, text)
+    return Decision("pass", notice=text, source=NAME)
+
+
+def _escalate(ctx: HookContext, event: dict[str, Any], writer: AuditWriter, text: str) -> None:
+    """The runaway escalation notifier, once per outage (the first failure in the spool's ledger):
+    its own rate limiter keeps state in the state directory, which is what cannot be written."""
+    from hookpact.audit import spool
+
+    if (spool.failures_noted(writer.spool_dir()) or 0) > 1:
+        return
+    try:
+        from hookpact.core.events import agent_of
+        from hookpact.runaway import config as runaway_config
+        from hookpact.runaway import escalate
+
+        settings = runaway_config.escalation(runaway_config.load(ctx.project_dir))
+        if settings is None:
+            return
+        body = escalate.payload("audit_failure", event, agent_of(event)[0], ctx.project_dir, text, 1)
+        escalate.deliver(settings, body, max(0.1, min(float(settings["timeout_s"]), ctx.deadline.remaining() - 1.0)))
+    except Exception:  # a broken notifier must not break the hook; the gap record still tells
+        return
 
 
 def _ship_anchors(ctx: HookContext, section: dict[str, Any]) -> None:
