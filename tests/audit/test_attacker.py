@@ -15,7 +15,8 @@ import pytest
 from hookpact.audit import keys
 from hookpact.audit.digest import ZERO_HASH, evolve, key_at, sha256_hex
 from hookpact.audit.layout import ANCHORS, HEAD, audit_dir
-from hookpact.audit.writer import AuditWriter, seal, seal_anchor
+from hookpact.audit.line import seal, seal_anchor
+from hookpact.audit.writer import AuditWriter
 from hookpact.cli.main import main
 
 from .support import check, log_path, rec

@@ -15,7 +15,8 @@ import pytest
 from hookpact.audit import keys, writer
 from hookpact.audit.digest import ZERO_HASH, hmac_sha256_hex, key_at, sha256_hex
 from hookpact.audit.layout import ANCHORS, HEAD, LOCK, SPILL, audit_dir
-from hookpact.audit.writer import AuditWriteError, AuditWriter, seal, split_tail, unseal
+from hookpact.audit.line import seal, split_tail, unseal
+from hookpact.audit.writer import AuditWriteError, AuditWriter
 from hookpact.core.log import record_run
 
 from .support import check, held_keys, lines, log_path, rec, records

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
+    from hookpact.audit.verify import Report
+
 SHIPPED = "shipped.json"
 DEFAULT_EVERY = 100
 TIMEOUT_S = 10.0
@@ -35,7 +37,7 @@ ANCHOR_FORMAT = "hookpact-audit-anchor/1"
 
 
 def _last_line(path: str) -> bytes | None:
-    from hookpact.audit.writer import split_tail
+    from hookpact.audit.line import split_tail
 
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -169,6 +171,57 @@ def ship_in_background(state_dir: str, project_dir: str) -> None:
                          start_new_session=True, close_fds=True)
     except OSError:
         pass  # the next write tries again: the anchor is still due
+
+
+# ------------------------------------------------------------------ verify --anchors (cold path)
+
+def check_shipped(report: Report, hashes: dict[int, str], shipped: list[dict[str, Any]]) -> None:
+    """Anchors held off the machine: each names a record (seq, line hash) that must still be here."""
+    for anchor in shipped:
+        seq, digest = anchor.get("seq"), anchor.get("hash")
+        if not isinstance(seq, int) or not isinstance(digest, str):
+            continue
+        when = f" (shipped {anchor['ts']})" if anchor.get("ts") else ""
+        if seq > report.last_seq:
+            report.add("truncated", report.last_seq + 1, "shipped anchors",
+                       f"an anchor held off the machine{when} says record {seq} was written; the log ends at "
+                       f"{report.last_seq}")
+        elif seq in hashes and hashes[seq] != digest:
+            report.add("edited", seq, "shipped anchors",
+                       f"record {seq} differs from the anchor held off the machine{when}")
+
+
+def read_shipped(path: str) -> list[dict[str, Any]]:
+    """Shipped anchors: JSON lines (or one JSON array) of objects with ``seq`` and ``hash``."""
+    from hookpact.core.errors import HookpactError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise HookpactError(f"cannot read the anchors file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise HookpactError(f"{path} is not a text file of anchors") from None
+    items: list[Any]
+    try:
+        loaded = json.loads(text)
+        items = loaded if isinstance(loaded, list) else [loaded]
+    except ValueError:
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except ValueError:
+                raise HookpactError(f"{path} line {number}: not JSON (expected one anchor per line, as "
+                                    "`hookpact audit anchor` prints)") from None
+    anchors = [a for a in items if isinstance(a, dict) and isinstance(a.get("seq"), int)
+               and isinstance(a.get("hash"), str)]
+    if not anchors:
+        raise HookpactError(f"{path} holds no anchors (objects with seq and hash)")
+    return anchors
+
 
 
 def _main(argv: list[str]) -> int:

@@ -31,7 +31,7 @@ import time
 from hookpact.audit import keys
 from hookpact.audit.digest import ZERO_HASH, key_at, sha256_hex
 from hookpact.audit.layout import ACTIVE, ANCHORS, HEAD, SPILL, audit_dir, key_path, rotated_segments, segment_name
-from hookpact.audit.writer import parse_line, unseal
+from hookpact.audit.line import parse_line, unseal
 from hookpact.core.errors import HookpactError
 
 TYPE_CHECKING = False
@@ -304,7 +304,9 @@ def verify(state_dir: str, data_dir: str, key_files: Iterable[str] = (), *,
     state.finish()
     _authenticity(report, state, initial)
     if shipped:
-        _check_shipped(report, state, shipped)
+        from hookpact.audit.anchors import check_shipped
+
+        check_shipped(report, state.hashes, shipped)
 
     # The end of the log: the writer's key state says which record comes next.
     head_kid = head.get("kid")
@@ -379,52 +381,6 @@ def _authenticity(report: Report, walk: _Walk, initial: dict[str, tuple[int, byt
                       "state vanished), nobody can authenticate them")
         # Without any key this is about the whole log: any structural damage ranks first.
         report.add("unauthenticated", first if initial else None, f"epoch {kid}", detail)
-
-
-def _check_shipped(report: Report, walk: _Walk, shipped: list[dict[str, Any]]) -> None:
-    """Anchors held off the machine: each names a record (seq, line hash) that must still be here."""
-    for anchor in shipped:
-        seq, digest = anchor.get("seq"), anchor.get("hash")
-        if not isinstance(seq, int) or not isinstance(digest, str):
-            continue
-        when = f" (shipped {anchor['ts']})" if anchor.get("ts") else ""
-        if seq > report.last_seq:
-            report.add("truncated", report.last_seq + 1, "shipped anchors",
-                       f"an anchor held off the machine{when} says record {seq} was written; the log ends at "
-                       f"{report.last_seq}")
-        elif seq in walk.hashes and walk.hashes[seq] != digest:
-            report.add("edited", seq, "shipped anchors",
-                       f"record {seq} differs from the anchor held off the machine{when}")
-
-
-def read_shipped(path: str) -> list[dict[str, Any]]:
-    """Shipped anchors: JSON lines (or one JSON array) of objects with ``seq`` and ``hash``."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise HookpactError(f"cannot read the anchors file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise HookpactError(f"{path} is not a text file of anchors") from None
-    items: list[Any]
-    try:
-        loaded = json.loads(text)
-        items = loaded if isinstance(loaded, list) else [loaded]
-    except ValueError:
-        items = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except ValueError:
-                raise HookpactError(f"{path} line {number}: not JSON (expected one anchor per line, as "
-                                    "`hookpact audit anchor` prints)") from None
-    anchors = [a for a in items if isinstance(a, dict) and isinstance(a.get("seq"), int)
-               and isinstance(a.get("hash"), str)]
-    if not anchors:
-        raise HookpactError(f"{path} holds no anchors (objects with seq and hash)")
-    return anchors
 
 
 def _read_bytes(path: str) -> bytes | None:

@@ -30,7 +30,7 @@ import os
 import time
 
 from hookpact.audit import keys, spool
-from hookpact.audit.digest import ZERO_HASH, evolve, hmac_sha256_hex, key_at, sha256_hex
+from hookpact.audit.digest import ZERO_HASH, evolve, key_at, sha256_hex
 from hookpact.audit.layout import (
     ACTIVE,
     ANCHORS,
@@ -41,6 +41,7 @@ from hookpact.audit.layout import (
     rotated_segments,
     segment_name,
 )
+from hookpact.audit.line import parse_line, read_back, seal, seal_anchor, split_tail
 from hookpact.audit.record import canonical, from_run, utc_timestamp
 from hookpact.core.dirs import open_private
 from hookpact.core.errors import HookpactError
@@ -59,7 +60,6 @@ DEFAULT_LOCK_WAIT = 1.0
 INGEST_CHUNK = 512 * 1024
 #: Sessions whose step counters the head state remembers (least recently written dropped first).
 MAX_SESSIONS = 512
-_MAC_TAIL = len(',"mac":"') + 64 + len('"}')
 _ENOSPC = 28
 
 
@@ -83,22 +83,6 @@ class _ShortWrite(OSError):
     def __init__(self, written: int, wanted: int) -> None:
         super().__init__(_ENOSPC, f"short write: {written} of {wanted} bytes")
         self.written = written
-
-
-def seal(body: Record, key: bytes) -> bytes:
-    """The line (without newline) for ``body``: canonical JSON with ``mac`` appended last."""
-    data = canonical(body)
-    return data[:-1] + b',"mac":"' + hmac_sha256_hex(key, data).encode("ascii") + b'"}'
-
-
-def unseal(line: bytes) -> tuple[bytes, str] | None:
-    """(the canonical bytes the MAC covers, the MAC) of a line, or None if it has no MAC tail."""
-    if len(line) <= _MAC_TAIL or not line.endswith(b'"}'):
-        return None
-    tail = line[-_MAC_TAIL:]
-    if not tail.startswith(b',"mac":"'):
-        return None
-    return line[:-_MAC_TAIL] + b"}", tail[8:72].decode("ascii", "replace")
 
 
 def env_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -126,47 +110,6 @@ def _write_head(path: str, payload: dict[str, Any]) -> None:
         keys.write_in_place(fd, data)
     finally:
         os.close(fd)
-
-
-def read_back(fd: int, end: int, lines_wanted: int, chunk: int = 8192) -> tuple[bytes, int]:
-    """Bytes from some offset up to ``end``, holding at least ``lines_wanted`` newline-ended lines
-    (or the whole file), and that offset. The first line of the result may be partial."""
-    start = end
-    data = b""
-    while start > 0:
-        step = min(chunk, start)
-        start -= step
-        data = os.pread(fd, step, start) + data
-        if data.count(b"\n") > lines_wanted:
-            break
-        chunk *= 2
-    return data, start
-
-
-def split_tail(fd: int, size: int) -> tuple[bytes | None, int]:
-    """(the last complete line of a file, without its newline, or None; offset where a torn
-    fragment begins, ``size`` if the file ends with a newline)."""
-    if size == 0:
-        return None, 0
-    data, start = read_back(fd, size, 2)
-    cut = data.rfind(b"\n")
-    if cut < 0:
-        return None, start  # no complete line at all (only a fragment, or start == 0)
-    fragment_at = start + cut + 1
-    before = data.rfind(b"\n", 0, cut)
-    if before < 0 and start > 0:  # the line began before the bytes we read: read further
-        data, start = read_back(fd, fragment_at, 2, chunk=len(data) * 2)
-        cut = data.rfind(b"\n")
-        before = data.rfind(b"\n", 0, cut)
-    return data[before + 1:cut], fragment_at
-
-
-def parse_line(line: bytes) -> dict[str, Any] | None:
-    try:
-        item = json.loads(line)
-    except ValueError:
-        return None
-    return item if isinstance(item, dict) else None
 
 
 class AuditWriter:
@@ -677,10 +620,3 @@ class AuditWriter:
                 os.unlink(path)
             except OSError:
                 pass
-
-
-def seal_anchor(anchor: Record, key: bytes) -> bytes:
-    """Anchors are sealed like records, with a prefix so an anchor can never pass as a record."""
-    data = canonical(anchor)
-    mac = hmac_sha256_hex(key, b"anchor:" + data)
-    return data[:-1] + b',"mac":"' + mac.encode("ascii") + b'"}'

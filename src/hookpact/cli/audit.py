@@ -154,7 +154,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     state, data = _dirs()
     try:
-        shipped = verify.read_shipped(args.anchors) if args.anchors else None
+        from hookpact.audit.anchors import read_shipped
+
+        shipped = read_shipped(args.anchors) if args.anchors else None
         report = verify.verify(state, data, key_files=args.key or (), use_keyring=args.keyring, shipped=shipped)
     except HookpactError as exc:
         print(f"hookpact audit verify: {exc}", file=sys.stderr)
