@@ -226,3 +226,13 @@ def test_key_health_for_doctor(log: Path, state: Path, data: Path) -> None:
     assert key_health(str(state), str(data)) == []
     (data / "audit-x.initial.key").write_text("{}")
     assert [level for level, _, _ in key_health(str(state), str(data))] == ["error"]
+
+
+def test_a_slow_hook_s_older_stamp_is_not_a_clock_step(make_writer: Callable[..., AuditWriter], state: Path,
+                                                       data: Path) -> None:
+    w = make_writer()
+    w.append([{**rec(1), "ts": "2026-11-21T12:00:00.000Z"}])
+    w.append([{**rec(2), "ts": "2026-11-21T12:05:00.000Z"}])
+    w.append([{"ts": "2026-11-21T12:00:01.000Z", "event": "SubagentStop", "hook": "completion"}])  # ran 5 min
+    w.append([{**rec(3), "ts": "2026-11-21T12:05:01.000Z"}])
+    assert check(state, data).clock_steps == []

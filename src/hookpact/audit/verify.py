@@ -506,9 +506,11 @@ class _Walk:
         return seq
 
     def _clock(self, item: dict[str, Any], seq: int) -> None:
-        """Time going backwards in the chain (records carried over from elsewhere keep their own time)."""
+        """Time going backwards in the chain. Only the audit hook's own records are compared: records
+        carried over (hook-run log, spill) keep their own time, and another hook's record (the
+        completion hook's checks can run for minutes) is stamped when that hook started."""
         ts = item.get("ts")
-        if not isinstance(ts, str) or item.get("via") or item.get("spilled"):
+        if not isinstance(ts, str) or item.get("via") or item.get("spilled") or item.get("hook"):
             return
         if self.last_ts and ts < self.last_ts:
             back = _seconds(self.last_ts) - _seconds(ts)
