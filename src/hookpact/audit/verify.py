@@ -62,7 +62,7 @@ DESCRIPTIONS: dict[str, str] = {
     "torn-tail": "the last line is incomplete (a crash mid-write; the next write recovers it)",
     "duplicate": "a record appears more than once",
     "anchors": "anchors.jsonl is missing, edited, or disagrees with the segments",
-    "key": "the key state does not belong to this log (replaced, reset or edited)",
+    "key": "the writer's key state is missing, or does not belong to this log (replaced, reset or edited)",
     "unauthenticated": "records no verification key covers: chain and sequence were checked, not who wrote them",
     "lost": "the writer noted records it could not keep (a full or read-only disk): a signed gap record",
 }
