@@ -18,6 +18,14 @@ def _no_audit_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The failure spool, on the test's own path (in production: another filesystem)."""
+    path = tmp_path / "spool"
+    monkeypatch.setenv("HOOKPACT_AUDIT_SPOOL", str(path))
+    return path
+
+
 @pytest.fixture
 def state(hermetic_env: Any) -> Path:
     return Path(hermetic_env.state_dir)
@@ -26,6 +34,16 @@ def state(hermetic_env: Any) -> Path:
 @pytest.fixture
 def data(hermetic_env: Any) -> Path:
     return Path(hermetic_env.home) / ".local" / "share" / "hookpact"
+
+
+@pytest.fixture(autouse=True)
+def verification_key(state: Path, data: Path) -> Path:
+    """The person's verification key, handed out as install does, before anything is written."""
+    from hookpact.audit.handout import new_epoch
+
+    handed = new_epoch(str(state), str(data), reason="test")
+    assert handed.path is not None
+    return Path(handed.path)
 
 
 @pytest.fixture

@@ -32,5 +32,12 @@ def records(state: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for path in paths for line in path.read_bytes().splitlines()]
 
 
+def held_keys() -> list[str]:
+    """The verification keys handed out in this test's HOME (audit/handout.py default_path)."""
+    return sorted(str(p) for p in Path.home().glob("hookpact-audit-*.verify.key"))
+
+
 def check(state: Path, data: Path, **kw: Any) -> Report:
+    """verify with every key the person was handed (pass key_files=[] for none)."""
+    kw.setdefault("key_files", held_keys())
     return verify(str(state), str(data), **kw)

@@ -12,8 +12,9 @@ import pytest
 from hookpact.audit.layout import ANCHORS, HEAD, audit_dir
 from hookpact.audit.verify import EXIT_CODES, summary_lines
 from hookpact.audit.writer import AuditWriter
+from hookpact.core.errors import HookpactError
 
-from .support import check, lines, log_path, rec
+from .support import check, held_keys, lines, log_path, rec
 
 Damage = Callable[[Path], None]
 
@@ -102,18 +103,45 @@ def test_an_edit_with_a_recomputed_chain_is_still_caught_by_the_mac(log: Path, s
     assert {d.seq for d in report.damage if d.kind == "edited"} == set(range(4, 11))  # every rewritten one
 
 
-def test_without_the_initial_key_only_the_chain_is_checked(log: Path, state: Path, data: Path,
-                                                          tmp_path: Path) -> None:
-    kid = json.loads((Path(audit_dir(str(state))) / HEAD).read_bytes())["kid"]
-    initial = data / f"audit-{kid}.initial.key"
-    offline = tmp_path / "offline.key"
-    shutil.move(initial, offline)
-    report = check(state, data)
+def test_without_the_verification_key_only_the_chain_is_checked_and_verify_never_passes(
+        log: Path, state: Path, data: Path) -> None:
+    report = check(state, data, key_files=[])
     assert report.kinds() == ["unauthenticated"] and report.exit_code == 12 and report.authenticated == 0
+    assert report.checked() == {"chain": True, "sequence": True, "segments": True, "authenticity": False}
+    text = "\n".join(summary_lines(report))
+    assert "NOT checked: authenticity" in text and "no verification key given" in text
     _rewrite(log, lambda ls: [*ls[:3], *ls[4:]])
-    assert check(state, data).first.kind == "deleted"  # type: ignore[union-attr]
-    report = check(state, data, key_files=[str(offline)])  # the key kept somewhere safe
+    assert check(state, data, key_files=[]).first.kind == "deleted"  # type: ignore[union-attr]
+    report = check(state, data)  # the key the person was handed
     assert report.kinds() == ["deleted"] and report.authenticated == 9
+
+
+def test_a_missing_or_foreign_key_file_is_an_error_not_a_verdict(log: Path, state: Path, data: Path,
+                                                                 tmp_path: Path) -> None:
+    with pytest.raises(HookpactError, match="cannot read the verification key"):
+        check(state, data, key_files=[str(tmp_path / "missing.key")])
+    (tmp_path / "other.key").write_text('{"hello": 1}')
+    with pytest.raises(HookpactError, match="not a hookpact audit verification key"):
+        check(state, data, key_files=[str(tmp_path / "other.key")])
+
+
+def test_a_deleted_key_state_is_never_intact(log: Path, state: Path, data: Path) -> None:
+    """issue 17 item 3: with the key state gone, records cut from the end could not be seen."""
+    kid = json.loads((Path(audit_dir(str(state))) / HEAD).read_bytes())["kid"]
+    (data / f"audit-{kid}.key").unlink()
+    report = check(state, data)
+    assert report.kinds() == ["key"] and report.exit_code == 11 and "is missing" in report.first.detail  # type: ignore[union-attr]
+    (Path(audit_dir(str(state))) / HEAD).unlink()
+    _rewrite(log, lambda ls: ls[:7])
+    assert check(state, data).exit_code != 0
+
+
+def test_a_verification_key_beside_the_log_is_not_trusted(log: Path, state: Path, data: Path) -> None:
+    """hookpact before forward-secure sealing left ``audit-<kid>.initial.key`` in the data dir."""
+    held = json.loads(Path(held_keys()[0]).read_text())
+    (data / f"audit-{held['kid']}.initial.key").write_text(json.dumps(held))
+    report = check(state, data, key_files=[])
+    assert report.exit_code == 12 and any("lies beside the log" in n for n in report.notes)
 
 
 def test_a_replaced_key_state_is_named(log: Path, state: Path, data: Path) -> None:
@@ -170,7 +198,19 @@ def test_edited_or_missing_anchors_are_named(segmented: Path, state: Path, data:
 
 def test_an_empty_state_has_nothing_to_verify(state: Path, data: Path) -> None:
     report = check(state, data)
-    assert report.exit_code == 0 and report.records == 0 and "no audit log yet" in report.notes
+    assert report.exit_code == 0 and report.records == 0 and report.damage == []
+
+
+def test_nothing_to_verify_on_a_machine_without_a_trail(tmp_path: Path) -> None:
+    report = check(tmp_path / "nostate", tmp_path / "nodata", key_files=[])
+    assert report.exit_code == 0 and "no audit log yet" in report.notes
+
+
+def test_a_deleted_trail_is_caught_by_the_held_key(log: Path, state: Path, data: Path) -> None:
+    shutil.rmtree(audit_dir(str(state)))
+    shutil.rmtree(data)
+    report = check(state, data)
+    assert report.kinds() == ["truncated"] and "no audit log here" in report.first.detail  # type: ignore[union-attr]
 
 
 def test_verify_streams_without_holding_the_log(log: Path, state: Path, data: Path) -> None:
@@ -178,3 +218,21 @@ def test_verify_streams_without_holding_the_log(log: Path, state: Path, data: Pa
     lines(state)  # the fixture wrote the log
     report = check(state, data)
     assert report.as_dict()["ok"] is True and report.as_dict()["first_bad"] is None
+
+
+def test_key_health_for_doctor(log: Path, state: Path, data: Path) -> None:
+    from hookpact.audit.handout import key_health
+
+    assert key_health(str(state), str(data)) == []
+    (data / "audit-x.initial.key").write_text("{}")
+    assert [level for level, _, _ in key_health(str(state), str(data))] == ["error"]
+
+
+def test_a_slow_hook_s_older_stamp_is_not_a_clock_step(make_writer: Callable[..., AuditWriter], state: Path,
+                                                       data: Path) -> None:
+    w = make_writer()
+    w.append([{**rec(1), "ts": "2026-11-21T12:00:00.000Z"}])
+    w.append([{**rec(2), "ts": "2026-11-21T12:05:00.000Z"}])
+    w.append([{"ts": "2026-11-21T12:00:01.000Z", "event": "SubagentStop", "hook": "completion"}])  # ran 5 min
+    w.append([{**rec(3), "ts": "2026-11-21T12:05:01.000Z"}])
+    assert check(state, data).clock_steps == []

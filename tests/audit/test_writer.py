@@ -14,11 +14,12 @@ import pytest
 
 from hookpact.audit import keys, writer
 from hookpact.audit.digest import ZERO_HASH, hmac_sha256_hex, key_at, sha256_hex
-from hookpact.audit.layout import ANCHORS, HEAD, LOCK, SPILL, audit_dir, initial_key_path
-from hookpact.audit.writer import AuditWriteError, AuditWriter, seal, split_tail, unseal
+from hookpact.audit.layout import ANCHORS, HEAD, LOCK, SPILL, audit_dir
+from hookpact.audit.line import seal, split_tail, unseal
+from hookpact.audit.writer import AuditWriteError, AuditWriter
 from hookpact.core.log import record_run
 
-from .support import check, lines, log_path, rec, records
+from .support import check, held_keys, lines, log_path, rec, records
 
 MakeWriter = Callable[..., AuditWriter]
 
@@ -39,8 +40,9 @@ def test_records_are_numbered_chained_and_authenticated(make_writer: MakeWriter,
     assert got[0]["prev"] == ZERO_HASH
     assert [r["prev"] for r in got[1:]] == [sha256_hex(line) for line in raw[:-1]]
     kid = head(state)["kid"]
-    initial = keys.find_initial(str(data), kid)
-    assert initial is not None and initial[1] == 1
+    (held,) = held_keys()
+    initial = keys.load_initial(held)
+    assert initial is not None and initial[:2] == (kid, 1)
     for line, r in zip(raw, got, strict=True):
         body, mac = unseal(line)  # type: ignore[misc]
         assert mac == hmac_sha256_hex(key_at(initial[2], 1, r["seq"]), body)
@@ -94,7 +96,7 @@ def test_files_and_directories_are_private(make_writer: MakeWriter, state: Path,
     kid = head(state)["kid"]
     for directory in (Path(audit_dir(str(state))), data):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    for path in (log_path(state), Path(audit_dir(str(state))) / ANCHORS, Path(initial_key_path(str(data), kid)),
+    for path in (log_path(state), Path(audit_dir(str(state))) / ANCHORS, Path(held_keys()[0]),
                  Path(data, f"audit-{kid}.key")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
@@ -209,13 +211,15 @@ def test_a_short_write_is_taken_back_and_the_record_spilled(make_writer: MakeWri
     w.append([rec(1)])
     good = log_path(state).read_bytes()
     calls = _short_write(monkeypatch)
-    assert w.append([rec(2)]) == "spilled"
+    assert w.append([rec(2)]) == "spooled"
     assert calls and log_path(state).read_bytes() == good  # no torn line left behind
     assert w.append([rec(3)]) == "written"
     got = records(state)
-    assert [r["tool_use_id"] for r in got] == ["toolu_1", "toolu_2", "toolu_3"]
-    assert [r["seq"] for r in got] == [1, 2, 3]
-    assert check(state, data).exit_code == 0
+    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_1", "audit.gap", "toolu_2", "toolu_3"]
+    assert [r["seq"] for r in got] == [1, 2, 3, 4]
+    assert (got[1]["records"], got[1]["kept"], got[1]["lost"]) == (1, 1, 0)
+    report = check(state, data)
+    assert report.exit_code == 0 and report.gaps[0]["kept"] == 1
 
 
 def test_a_short_write_that_cannot_be_taken_back_is_recovered_next_time(
@@ -225,14 +229,14 @@ def test_a_short_write_that_cannot_be_taken_back_is_recovered_next_time(
     _short_write(monkeypatch, keep=0.7)
     real_truncate = os.ftruncate
     monkeypatch.setattr(writer.os, "ftruncate", lambda fd, n: (_ for _ in ()).throw(OSError(28, "No space")))
-    assert w.append([rec(2), rec(3)]) == "spilled"  # rec 2 landed whole; rec 3 is torn
+    assert w.append([rec(2), rec(3)]) == "spooled"  # rec 2 landed whole; rec 3 is torn
     monkeypatch.setattr(writer.os, "ftruncate", real_truncate)
     assert check(state, data).kinds() == ["torn-tail"]
     assert w.append([rec(4)]) == "written"
     got = records(state)
-    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_1", "toolu_2", "audit.recovered", "toolu_3",
-                                                               "toolu_4"]
-    assert [r["seq"] for r in got] == [1, 2, 3, 4, 5]
+    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_1", "toolu_2", "audit.recovered",
+                                                               "audit.gap", "toolu_3", "toolu_4"]
+    assert [r["seq"] for r in got] == [1, 2, 3, 4, 5, 6]
     assert check(state, data).exit_code == 0
 
 
@@ -248,10 +252,11 @@ def test_enospc_spills_and_nothing_is_lost(make_writer: MakeWriter, state: Path,
         return real(fd, payload)
 
     monkeypatch.setattr(writer.os, "write", full)
-    assert w.append([rec(2)]) == "spilled"
+    assert w.append([rec(2)]) == "spooled"
     monkeypatch.setattr(writer.os, "write", real)
     w.append([rec(3)])
-    assert [r["tool_use_id"] for r in records(state)] == ["toolu_1", "toolu_2", "toolu_3"]
+    assert [r.get("tool_use_id", r["event"]) for r in records(state)] == ["toolu_1", "audit.gap", "toolu_2",
+                                                                          "toolu_3"]
     assert check(state, data).exit_code == 0
 
 
@@ -334,9 +339,10 @@ def test_a_deleted_key_starts_a_new_key_and_says_so(make_writer: MakeWriter, sta
     got = records(state)
     assert [r["event"] for r in got] == ["PostToolUse", "audit.rekey", "PostToolUse"]
     assert got[1]["kid"] != old and head(state)["kid"] == got[1]["kid"]
+    assert not list(data.glob("*.initial.key")) and not list(state.rglob("*.key"))  # its seed is nowhere
     report = check(state, data)
-    assert report.kinds() == ["key"] and report.first is not None and report.first.seq == 2
-    assert report.authenticated == 3  # both keys' records still check
+    assert report.kinds() == ["key", "unauthenticated"] and report.first is not None and report.first.seq == 2
+    assert report.authenticated == 1  # the handed-out epoch; nobody holds the writer's own epoch's key
 
 
 def test_a_log_cut_at_its_end_is_recorded_as_a_gap_by_the_next_write(make_writer: MakeWriter, state: Path,
@@ -381,11 +387,11 @@ def test_an_unwritable_key_directory_spills_instead_of_losing(state: Path, tmp_p
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     w = AuditWriter(str(state), str(blocker / "data"))
-    assert w.append([rec(1)]) == "spilled"
+    assert w.append([rec(1)]) == "spooled"
     assert not log_path(state).exists() or lines(state) == []
     good = AuditWriter(str(state), str(tmp_path / "data"))
     assert good.append([rec(2)]) == "written"
-    assert [r["tool_use_id"] for r in records(state)] == ["toolu_1", "toolu_2"]
+    assert [r.get("tool_use_id", r["event"]) for r in records(state)] == ["audit.gap", "toolu_1", "toolu_2"]
 
 
 def test_a_stale_head_never_makes_rotation_overwrite_a_segment(make_writer: MakeWriter, state: Path,

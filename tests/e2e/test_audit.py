@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
-
 from .harness import RunClaude, agent_call, audit_records, hookpact_cli, write_agent
 from .scripted_api import Block, ScriptedApi, tool_use
 
@@ -32,7 +30,9 @@ def contract(repo: Path, agent: str, allowed: list[str]) -> None:
 def session(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path) -> dict[str, Any]:
     """Main launches backend and frontend in one turn; backend also tries to write frontend's file."""
     repo = e2e_repo
-    assert hookpact_main(["install", str(repo)]) == 0
+    installed = hookpact_cli(e2e_home, "install", str(repo))  # as the person, with their HOME
+    assert installed.returncode == 0, installed.stderr
+    assert "Move it off this machine now" in installed.stdout
     contract(repo, "main", ["**"])
     contract(repo, "backend", ["src/backend/**"])
     contract(repo, "frontend", ["src/frontend/**"])
@@ -113,13 +113,27 @@ def test_a_parallel_session_is_fully_accounted_for_and_verifies(session: dict[st
     text = Path(log).read_text()
     assert "x = 1" not in text and "sk-test" not in text
 
-    result = hookpact_cli(home, "audit", "verify")
+    # Verified with the key install handed out, and only with it: without it, never "OK".
+    result = hookpact_cli(home, "audit", "verify", *held_key(home))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "verify: OK"
     assert f"authenticated: {len(records)} of {len(records)}" in result.stdout
+    # The views: the denial's row names the file it was about and why (issue 15).
+    denied = hookpact_cli(home, "audit", "query", "--json", "--decision", "deny")
+    rows = [json.loads(line) for line in denied.stdout.splitlines()]
+    assert [(r["label"], r["target"], r["agent"]) for r in rows] == [("DENY", str(paths["backend_bad"]), "backend")]
+    assert "frontend" in rows[0]["reason"]
+    bare = hookpact_cli(home, "audit", "verify")
+    assert bare.returncode == 12 and "NOT checked: authenticity" in bare.stdout
     stats = json.loads(hookpact_cli(home, "audit", "stats", "--json").stdout)
     assert stats["total"]["denials"] == 1 and stats["by_agent"]["backend"]["failures"] == 1
     assert stats["hooks"]["scope"]["runs"] == 3 and stats["hooks"]["audit"]["failures"] == 0
+
+
+def held_key(home: Path) -> list[str]:
+    """``--key FILE`` for the verification key ``hookpact install`` handed out in ``home``."""
+    (key,) = home.glob("hookpact-audit-*.verify.key")
+    return ["--key", str(key)]
 
 
 def _lines(path: Path) -> list[bytes]:
@@ -140,12 +154,12 @@ def test_verify_names_hand_damage(session: dict[str, Any], kind: str, tmp_path: 
     log = Path(hookpact_cli(home, "audit", "path").stdout.strip())
     pristine = tmp_path / "pristine"
     shutil.copytree(log.parent, pristine)
-    assert hookpact_cli(home, "audit", "verify").returncode == 0
+    assert hookpact_cli(home, "audit", "verify", *held_key(home)).returncode == 0
     log.write_bytes(b"".join(line + b"\n" for line in DAMAGE[kind](_lines(log))))
-    result = hookpact_cli(home, "audit", "verify")
+    result = hookpact_cli(home, "audit", "verify", *held_key(home))
     codes = {"edited": 3, "deleted": 4, "reordered": 5, "truncated": 6}
     assert result.returncode == codes[kind], result.stdout
     assert f"DAMAGE {kind}" in result.stdout and f"verify: FAILED: {kind}" in result.stdout
-    report = json.loads(hookpact_cli(home, "audit", "verify", "--json").stdout)
+    report = json.loads(hookpact_cli(home, "audit", "verify", "--json", *held_key(home)).stdout)
     expected_seq = {"edited": 4, "deleted": 4, "reordered": 4, "truncated": len(_lines(pristine / log.name)) - 1}
     assert report["first_bad"]["kind"] == kind and report["first_bad"]["seq"] == expected_seq[kind]

@@ -15,7 +15,6 @@ import pytest
 from hookpact.audit.verify import verify
 from hookpact.core.budget import Deadline
 from hookpact.core.dirs import data_dir
-from hookpact.core.log import read_runs
 from hookpact.core.runner import HookContext
 from hookpact.hooks import audit
 from hookpact.hooks.registry import HOOKS
@@ -82,13 +81,15 @@ def test_the_process_records_and_answers_nothing(hermetic_env: Any) -> None:
         assert run_hook_process(MODULE, post(tool_use_id=f"toolu_{n}")) == (0, None, "")
     got = audit_records(hermetic_env.state_dir)
     assert [r["tool_use_id"] for r in got] == ["toolu_0", "toolu_1", "toolu_2"]
-    assert verify(str(hermetic_env.state_dir), data_dir()).exit_code == 0
+    report = verify(str(hermetic_env.state_dir), data_dir())
+    # Nobody handed out a key (no install): chain intact, authenticity not checkable, never "OK".
+    assert report.kinds() == ["unauthenticated"] and report.records == 3
 
 
 def test_the_key_lands_in_the_data_dir_outside_the_state_dir(hermetic_env: Any, tmp_path: Path) -> None:
     xdg = tmp_path / "xdg-data"
     assert run_hook_process(MODULE, post(), {"XDG_DATA_HOME": str(xdg)}).code == 0
-    assert list((xdg / "hookpact").glob("audit-*.initial.key"))
+    assert [p.name.endswith(".key") and "initial" not in p.name for p in (xdg / "hookpact").glob("audit-*")] == [True]
     assert not list(Path(hermetic_env.state_dir).rglob("*.key"))
 
 
@@ -96,27 +97,59 @@ def test_an_unusable_state_dir_fails_open_and_says_why_on_the_record(tmp_path: P
     blocker = tmp_path / "file"
     blocker.write_text("")
     result = run_hook_process(MODULE, post(), {"HOOKPACT_STATE_DIR": str(blocker / "state")})
-    assert result == (0, None, "")  # the tool is never held up
+    assert result.code == 0  # the tool is never held up, and the person is told (audit.on_failure: warn)
+    assert result.output is not None and "audit trail cannot be written" in result.output["systemMessage"]
 
 
-def test_a_failure_is_recorded_by_the_next_write(hermetic_env: Any, tmp_path: Path) -> None:
-    """The record that could not be kept is in the hook-run log's error, which the next write takes in."""
+def test_a_failure_is_kept_in_the_spool_and_reported_by_the_next_write(hermetic_env: Any, tmp_path: Path) -> None:
+    """The lock cannot be opened and nothing can be spilled beside the log: the record goes to the
+    spool (another filesystem in production), and the next write notes the gap and merges it."""
     state = Path(hermetic_env.state_dir)
-    assert run_hook_process(MODULE, post(tool_use_id="toolu_ok")).code == 0
+    env = {"HOOKPACT_AUDIT_SPOOL": str(tmp_path / "spool")}
+    assert run_hook_process(MODULE, post(tool_use_id="toolu_ok"), env).code == 0
     (state / "audit" / ".lock").unlink()
     (state / "audit" / ".lock").mkdir()  # the lock cannot be opened ...
     (state / "audit" / "spill").write_text("")  # ... and nothing can be spilled
-    assert run_hook_process(MODULE, post(tool_use_id="toolu_lost")) == (0, None, "")
+    warned = run_hook_process(MODULE, post(tool_use_id="toolu_lost"), env)
+    assert warned.code == 0 and "kept in the spool" in warned.output["systemMessage"]  # type: ignore[index]
     (state / "audit" / ".lock").rmdir()
     (state / "audit" / "spill").unlink()
-    assert run_hook_process(MODULE, post(tool_use_id="toolu_next")).code == 0
+    assert run_hook_process(MODULE, post(tool_use_id="toolu_next"), env) == (0, None, "")
     got = audit_records(state)
-    assert [r.get("tool_use_id") for r in got] == ["toolu_ok", "toolu_lost", "toolu_next"]
-    failure = got[1]
-    assert failure["hook"] == "audit" and "AuditWriteError" in failure["hook_error"]
-    assert '"tool_use_id":"toolu_lost"' in failure["hook_error"]  # the lost record's fields survive
-    runs = [r for r in read_runs(str(state)) if r["hook"] == "audit"]
-    assert [r["outcome"] for r in runs] == ["no-output", "error", "no-output"]
+    assert [r.get("tool_use_id", r["event"]) for r in got] == ["toolu_ok", "audit.gap", "toolu_lost", "toolu_next"]
+    gap = got[1]
+    assert (gap["cause"], gap["records"], gap["kept"], gap["lost"]) == ("write-failure", 1, 1, 0)
+    assert gap["sessions"] == [got[0]["session"]] and "lock file could not be opened" in gap["errors"][0]
+
+
+def test_a_record_kept_nowhere_is_counted_as_lost(hermetic_env: Any, tmp_path: Path) -> None:
+    state = Path(hermetic_env.state_dir)
+    spool = tmp_path / "spool"
+    env = {"HOOKPACT_AUDIT_SPOOL": str(spool)}
+    assert run_hook_process(MODULE, post(tool_use_id="toolu_ok"), env).code == 0
+    (state / "audit" / ".lock").unlink()
+    (state / "audit" / ".lock").mkdir()
+    (state / "audit" / "spill").write_text("")
+    from hookpact.audit.spool import MAX_FILES, spool_dir
+
+    target = Path(str(spool_dir(str(state / "audit"), env)))
+    spool.mkdir(mode=0o700)
+    target.mkdir(mode=0o700)
+    for n in range(MAX_FILES):  # the spool is full
+        (target / f"{n:020d}-x.jsonl").write_text("")
+    assert run_hook_process(MODULE, post(tool_use_id="toolu_lost"), env) == (0, None, "")
+    for path in target.glob("*-x.jsonl"):
+        path.unlink()
+    (state / "audit" / ".lock").rmdir()
+    (state / "audit" / "spill").unlink()
+    assert run_hook_process(MODULE, post(tool_use_id="toolu_next"), env).code == 0
+    got = audit_records(state)
+    gap = next(r for r in got if r["event"] == "audit.gap")
+    assert (gap["records"], gap["kept"], gap["lost"]) == (1, 0, 1)
+    failure = next(r for r in got if r.get("hook") == "audit")  # the hook-run log still holds its fields
+    assert '"tool_use_id":"toolu_lost"' in failure["hook_error"]
+    report = verify(str(state), data_dir())
+    assert "lost" in report.kinds()
 
 
 def test_a_busy_lock_never_holds_the_tool_up(hermetic_env: Any) -> None:

@@ -1,5 +1,7 @@
-"""The tamper-evident audit trail: records, the chained and authenticated writer, reading and verifying.
+"""The tamper-evident audit trail: records, the chained and forward-sealed writer, reading and verifying.
 
-Hot path (imported by the audit hook): ``digest``, ``record``, ``keys``, ``writer``, ``layout``.
-Cold path (``hookpact audit ...`` only): ``reader``, ``verify``, ``stats``, ``redact``.
+Hot path (imported by the audit hook): ``digest``, ``line``, ``record``, ``keys``, ``writer``,
+``spool``, ``gate``, ``layout``, and ``anchors`` when anchors are configured.
+Cold path (``hookpact audit ...``, ``hookpact install``): ``reader``, ``view``, ``verify``, ``stats``,
+``redact``, ``handout``. The design and threat model: docs/audit.md.
 """

@@ -7,7 +7,7 @@ characters. The environment is never looked at for content: it holds ``ANTHROPIC
 Record fields (absent when they do not apply):
 ``seq`` ``ts`` ``event`` ``session`` ``prompt`` ``agent`` (``main`` for the main thread, else its
 ``agent_type``; ``""`` for internal helpers) ``agent_id`` ``step`` (position in its session)
-``tool`` ``tool_use_id`` ``hook`` ``decision`` (allow/deny/ask/warn/none) ``rule`` ``reason``
+``tool`` ``tool_use_id`` ``hook`` ``decision`` (allow/deny/ask/warn/context/none) ``rule`` ``reason``
 ``hook_ms`` ``timed_out`` ``hook_error`` ``ok`` ``duration_ms`` ``error`` ``interrupted``
 ``input_sha256`` ``input_bytes`` ``output_sha256`` ``output_bytes`` ``paths`` ``calls``
 ``source`` ``end_reason`` ``message_sha256`` ``message_bytes`` ``input_text`` ``output_text``
@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 
 #: Keys of tool_input that name the file a tool touches (PROTOCOL §6), in order of preference.
 PATH_KEYS = ("file_path", "notebook_path", "path")
-#: hookpact Decision kinds -> audit decision words.
+#: hookpact Decision kinds -> audit decision words. ``context`` from a rule or a runaway control
+#: is a warning; from the context hooks it is what they exist for (see :func:`decision_word`).
 DECISIONS = {"pass": "allow", "deny": "deny", "ask": "ask", "context": "warn", "no-output": "none"}
+#: Hooks whose ``context`` decisions inject knowledge, not warnings.
+CONTEXT_HOOKS = frozenset({"session_context", "subagent_context", "pre_edit_context"})
 DEFAULT_CONTENT_MAX = 2000
 #: Hooks whose silent runs (nothing to say) are not audited: the runaway controls.
 QUIET_HOOKS = frozenset({"runaway", "runaway_watch", "completion",
@@ -184,6 +187,15 @@ def _identity(event: Mapping[str, Any], rec: dict[str, Any]) -> None:
         rec["agent_id"] = agent_id
 
 
+def decision_word(hook: str | None, decision: Any) -> str:
+    """The audit word for a hook's decision: ``context`` injections are not ``warn``."""
+    if not isinstance(decision, str):
+        return "none"
+    if decision == "context" and hook in CONTEXT_HOOKS:
+        return "context"
+    return DECISIONS.get(decision, decision)
+
+
 def from_run(run: Mapping[str, Any], src_end: int) -> dict[str, Any] | None:
     """The record for one hook-run log line (core/log.py), or None if it is not worth one.
 
@@ -216,7 +228,10 @@ def from_run(run: Mapping[str, Any], src_end: int) -> dict[str, Any] | None:
     if run.get("tool_use_id"):
         rec["tool_use_id"] = run["tool_use_id"]
     decision = run.get("decision")
-    rec["decision"] = DECISIONS.get(decision, str(decision)) if isinstance(decision, str) else "none"
+    rec["decision"] = decision_word(hook, decision)
+    target = run.get("target")
+    if isinstance(target, str) and target:
+        rec["paths"] = [target]
     if run.get("rule"):
         rec["rule"] = run["rule"]
     if run.get("reason"):

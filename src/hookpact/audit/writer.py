@@ -29,8 +29,8 @@ import json
 import os
 import time
 
-from hookpact.audit import keys
-from hookpact.audit.digest import ZERO_HASH, evolve, hmac_sha256_hex, key_at, sha256_hex
+from hookpact.audit import keys, spool
+from hookpact.audit.digest import ZERO_HASH, evolve, key_at, sha256_hex
 from hookpact.audit.layout import (
     ACTIVE,
     ANCHORS,
@@ -41,6 +41,7 @@ from hookpact.audit.layout import (
     rotated_segments,
     segment_name,
 )
+from hookpact.audit.line import parse_line, read_back, seal, seal_anchor, split_tail
 from hookpact.audit.record import canonical, from_run, utc_timestamp
 from hookpact.core.dirs import open_private
 from hookpact.core.errors import HookpactError
@@ -59,7 +60,6 @@ DEFAULT_LOCK_WAIT = 1.0
 INGEST_CHUNK = 512 * 1024
 #: Sessions whose step counters the head state remembers (least recently written dropped first).
 MAX_SESSIONS = 512
-_MAC_TAIL = len(',"mac":"') + 64 + len('"}')
 _ENOSPC = 28
 
 
@@ -67,26 +67,22 @@ class AuditWriteError(HookpactError):
     """The records could be written neither to the log nor to a spill file."""
 
 
+class NewEpoch:
+    """A key epoch to start: its id, the key of its first record, why, and how to hand it out."""
+
+    __slots__ = ("kid", "first_key", "reason", "handout")
+
+    def __init__(self, kid: str, first_key: bytes, reason: str, handout: Callable[[int], None]) -> None:
+        self.kid = kid
+        self.first_key = first_key
+        self.reason = reason
+        self.handout = handout
+
+
 class _ShortWrite(OSError):
     def __init__(self, written: int, wanted: int) -> None:
         super().__init__(_ENOSPC, f"short write: {written} of {wanted} bytes")
         self.written = written
-
-
-def seal(body: Record, key: bytes) -> bytes:
-    """The line (without newline) for ``body``: canonical JSON with ``mac`` appended last."""
-    data = canonical(body)
-    return data[:-1] + b',"mac":"' + hmac_sha256_hex(key, data).encode("ascii") + b'"}'
-
-
-def unseal(line: bytes) -> tuple[bytes, str] | None:
-    """(the canonical bytes the MAC covers, the MAC) of a line, or None if it has no MAC tail."""
-    if len(line) <= _MAC_TAIL or not line.endswith(b'"}'):
-        return None
-    tail = line[-_MAC_TAIL:]
-    if not tail.startswith(b',"mac":"'):
-        return None
-    return line[:-_MAC_TAIL] + b"}", tail[8:72].decode("ascii", "replace")
 
 
 def env_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -116,47 +112,6 @@ def _write_head(path: str, payload: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def read_back(fd: int, end: int, lines_wanted: int, chunk: int = 8192) -> tuple[bytes, int]:
-    """Bytes from some offset up to ``end``, holding at least ``lines_wanted`` newline-ended lines
-    (or the whole file), and that offset. The first line of the result may be partial."""
-    start = end
-    data = b""
-    while start > 0:
-        step = min(chunk, start)
-        start -= step
-        data = os.pread(fd, step, start) + data
-        if data.count(b"\n") > lines_wanted:
-            break
-        chunk *= 2
-    return data, start
-
-
-def split_tail(fd: int, size: int) -> tuple[bytes | None, int]:
-    """(the last complete line of a file, without its newline, or None; offset where a torn
-    fragment begins, ``size`` if the file ends with a newline)."""
-    if size == 0:
-        return None, 0
-    data, start = read_back(fd, size, 2)
-    cut = data.rfind(b"\n")
-    if cut < 0:
-        return None, start  # no complete line at all (only a fragment, or start == 0)
-    fragment_at = start + cut + 1
-    before = data.rfind(b"\n", 0, cut)
-    if before < 0 and start > 0:  # the line began before the bytes we read: read further
-        data, start = read_back(fd, fragment_at, 2, chunk=len(data) * 2)
-        cut = data.rfind(b"\n")
-        before = data.rfind(b"\n", 0, cut)
-    return data[before + 1:cut], fragment_at
-
-
-def parse_line(line: bytes) -> dict[str, Any] | None:
-    try:
-        item = json.loads(line)
-    except ValueError:
-        return None
-    return item if isinstance(item, dict) else None
-
-
 class AuditWriter:
     """Appends records to the audit log of one state directory; the key lives in ``data_dir``."""
 
@@ -179,6 +134,8 @@ class AuditWriter:
         self.clock = clock
         self.active = os.path.join(self.dir, ACTIVE)
         self._written = False
+        self._strict = False
+        self._spool: list[str | None] | None = None
 
     @classmethod
     def from_env(cls, state_dir: str, data_dir: str, env: Mapping[str, str], *,
@@ -191,15 +148,41 @@ class AuditWriter:
 
     # ----------------------------------------------------------------------------------- public
 
+    def start_epoch(self, epoch: NewEpoch, *, lock_wait: float = 10.0) -> None:
+        """Switch to a new epoch whose seed a person holds (``hookpact install``/``audit key new``).
+
+        Under the lock: ``epoch.handout(base)`` gets the first record's number and must store the
+        verification key (a file, the keyring) or raise; then the new key state replaces the old
+        one, which is erased. Unlike :meth:`append`, every failure raises.
+        """
+        lock_fd = self._open_lock()
+        self._strict = True
+        try:
+            deadline = time.monotonic() + lock_wait
+            while not self._acquire(lock_fd):
+                if time.monotonic() > deadline:
+                    raise AuditWriteError(f"the audit log is locked ({os.path.join(self.dir, LOCK)}); try again")
+            head = keys.read_json(os.path.join(self.dir, HEAD)) or {}
+            log_fd = os.open(self.active, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                self._write_batch(log_fd, head, [], epoch)
+            finally:
+                os.close(log_fd)
+        finally:
+            self._strict = False
+            os.close(lock_fd)
+
     def append(self, records: list[Record]) -> str:
-        """Write ``records`` (without ``seq``/``prev``/``mac``). Returns ``"written"`` or ``"spilled"``.
+        """Write ``records`` (without ``seq``/``prev``/``mac``). Returns ``"written"``, ``"spilled"``
+        (the lock was busy: the next writer merges them) or ``"spooled"`` (the log could not be
+        written: kept in the spool, noted in its ledger, reported by the next successful write).
 
         Raises :class:`AuditWriteError` only if the records could not be kept anywhere.
         """
         try:
             lock_fd = self._open_lock()
         except OSError as exc:
-            return self._spill(records, f"the lock file could not be opened: {exc}")
+            return self._spill(records, f"the lock file could not be opened: {exc}", failure=True)
         try:
             if not self._acquire(lock_fd):
                 return self._spill(records, "the lock was busy")
@@ -213,6 +196,15 @@ class AuditWriter:
 
     # ----------------------------------------------------------------------------------- locking
 
+    def spool_dir(self) -> str | None:
+        """Where records go when the log cannot be written (audit/spool.py), if anywhere."""
+        return self._spool_dir()
+
+    def _spool_dir(self) -> str | None:
+        if self._spool is None:
+            self._spool = [spool.spool_dir(self.dir)]
+        return self._spool[0]
+
     def _open_lock(self) -> int:
         return open_private(os.path.join(self.dir, LOCK), os.O_RDWR)
 
@@ -223,8 +215,8 @@ class AuditWriter:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return True
-            except BlockingIOError:
-                pass
+            except OSError:
+                pass  # busy, or any other lock error (ENOLCK, EIO): handled like contention
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
@@ -233,44 +225,54 @@ class AuditWriter:
 
     # ----------------------------------------------------------------------------------- spilling
 
-    def _spill(self, records: list[Record], why: str) -> str:
+    def _spill(self, records: list[Record], why: str, *, failure: bool = False) -> str:
+        """Keep ``records`` for a later writer: ``spill/`` after contention; after a failure, the
+        spool on another filesystem first, with a ledger line that becomes an ``audit.gap`` record."""
+        if self._strict:
+            raise AuditWriteError(f"the audit log could not be written: {why}")
+        spool_dir = self._spool_dir() if failure or records else None
         if not records:
+            if failure:
+                spool.note_failure(spool_dir, records, why, kept=True)
+            return "spooled" if failure else "spilled"
+        local = os.path.join(self.dir, SPILL)
+        targets: list[tuple[str, bool]] = [(local, False)]
+        if spool_dir is not None and spool.has_room(spool_dir, records):
+            targets.insert(0 if failure else 1, (spool_dir, True))
+        errors: list[str] = []
+        for directory, private in targets:
+            try:
+                spool.write_records(directory, records, private=private)
+            except OSError as exc:
+                errors.append(f"{directory}: {exc}")
+                failure = True
+                continue
+            if failure:
+                spool.note_failure(spool_dir, records, why, kept=True)
+                return "spooled"
             return "spilled"
-        spill = os.path.join(self.dir, SPILL)
-        name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}"
-        tmp = os.path.join(spill, f".{name}.tmp")
-        data = b"".join(canonical(r) + b"\n" for r in records)
-        try:
-            fd = open_private(tmp, os.O_WRONLY | os.O_EXCL)
-            try:
-                written = os.write(fd, data)
-            finally:
-                os.close(fd)
-            if written != len(data):
-                raise _ShortWrite(written, len(data))
-            os.replace(tmp, os.path.join(spill, name + ".jsonl"))  # complete files only, for the merger
-        except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            lost = b" ".join(canonical(r) for r in records).decode("ascii")
-            raise AuditWriteError(f"audit records could not be written ({why}) nor spilled ({exc}); "
-                                  f"records: {lost}") from None
-        return "spilled"
+        spool.note_failure(spool_dir, records, f"{why}; not kept: {'; '.join(errors)}", kept=False)
+        lost = b" ".join(canonical(r) for r in records).decode("ascii")
+        raise AuditWriteError(f"audit records could not be written ({why}) nor kept ({'; '.join(errors)}); "
+                              f"records: {lost}") from None
 
     def _pending_spills(self, merged_ids: set[str]) -> tuple[list[Record], list[str], list[str]]:
         """(records from spill files, files to delete after the write, files already in the log)."""
-        spill = os.path.join(self.dir, SPILL)
-        try:
-            names = sorted(n for n in os.listdir(spill) if n.endswith(".jsonl"))
-        except FileNotFoundError:
-            return [], [], []
+        found: list[tuple[str, str]] = []
+        spool_dir = self._spool_dir()
+        for directory in (os.path.join(self.dir, SPILL), spool_dir):
+            if directory is None:
+                continue
+            try:
+                found += [(n, directory) for n in os.listdir(directory)
+                          if n.endswith(".jsonl") and n != spool.LEDGER]
+            except OSError:
+                continue
         records: list[Record] = []
         merge: list[str] = []
         done: list[str] = []
-        for name in names:
-            path = os.path.join(spill, name)
+        for name, directory in sorted(found):
+            path = os.path.join(directory, name)
             if name in merged_ids:
                 done.append(path)
                 continue
@@ -336,7 +338,7 @@ class AuditWriter:
         try:
             log_fd = os.open(self.active, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
-            return self._spill(records, f"the log could not be opened: {exc}")
+            return self._spill(records, f"the log could not be opened: {exc}", failure=True)
         self._written = False
         try:
             return self._write_batch(log_fd, head, records)
@@ -346,7 +348,7 @@ class AuditWriter:
             # are in the log, and key, head and anchors are brought forward by the next write.
             if self._written:
                 return "written"
-            return self._spill(records, f"{type(exc).__name__}: {exc}")
+            return self._spill(records, f"{type(exc).__name__}: {exc}", failure=True)
         finally:
             os.close(log_fd)
 
@@ -368,7 +370,8 @@ class AuditWriter:
             os.close(fd)
         return line
 
-    def _write_batch(self, log_fd: int, head: dict[str, Any], records: list[Record]) -> str:
+    def _write_batch(self, log_fd: int, head: dict[str, Any], records: list[Record],
+                     epoch: NewEpoch | None = None) -> str:
         now = utc_timestamp(self.clock())
         size = os.fstat(log_fd).st_size
         meta: list[Record] = []
@@ -378,7 +381,7 @@ class AuditWriter:
             try:
                 os.ftruncate(log_fd, fragment_at)
             except OSError as exc:
-                return self._spill(records, f"a torn last line could not be cut off: {exc}")
+                return self._spill(records, f"a torn last line could not be cut off: {exc}", failure=True)
             size = fragment_at
             meta.append({"ts": now, "event": "audit.recovered", "torn_bytes": len(fragment),
                          "torn_sha256": sha256_hex(fragment),
@@ -412,11 +415,27 @@ class AuditWriter:
         # The key: the one for ``next_seq``; never backwards.
         kid = head.get("kid") if isinstance(head.get("kid"), str) else self._kid_from_anchors()
         state = keys.load_current(self.data_dir, kid) if kid else None
-        if state is None and kid:
+        anchors: list[Record] = []
+        closed_kid: str | None = None
+        if epoch is not None:
+            # A new epoch whose seed a person holds: its first record is ``next_seq``.
+            if state is not None and state.seq > next_seq:
+                meta.append({"ts": now, "event": "audit.gap", "expected_seq": next_seq, "resumed_seq": state.seq,
+                             "reason": "the key state is ahead of the log: records were removed from its end"})
+                next_seq = state.seq
+            state = keys.KeyState(epoch.kid, next_seq, next_seq, epoch.first_key, keys.HANDED_OUT)
+            epoch.handout(next_seq)  # raises if the key could not be handed out: nothing changes
+            closed_kid = kid if kid and kid != epoch.kid else None
+            if last_seq > 0 or meta:
+                meta.insert(0, {"ts": now, "event": "audit.epoch", "kid": epoch.kid, "reason": epoch.reason})
+            anchors.append({"anchor": "key", "kid": state.kid, "base": state.base, "segment": segment, "ts": now})
+            if last_seq == 0:
+                anchors.append({"anchor": "open", "segment": segment, "first_seq": next_seq, "prev": last_hash,
+                                "kid": state.kid, "ts": now})
+        elif state is None and kid:
             # A key started by a writer whose log write then failed is named by the anchors only.
             other = self._kid_from_anchors()
             state = keys.load_current(self.data_dir, other) if other and other != kid else None
-        anchors: list[Record] = []
         if state is None:
             state = keys.create(self.data_dir, next_seq)
             if last_seq > 0 or meta:
@@ -433,11 +452,22 @@ class AuditWriter:
         key = key_at(state.key, state.seq, next_seq)
         base = state.base
 
+        gap = spool.take_ledger(self._spool_dir(), now)
+        if gap is not None:
+            gap_lines = gap.pop("_lines")
+            meta.append(gap)
         spilled, merge_paths, done_paths = self._pending_spills(merged_ids)
         ingested, runlog = self._ingest_runs(head, resume_at)
         batch = meta + spilled + ingested + records
         if not batch:
             self._cleanup(done_paths)
+            if epoch is not None:  # nothing to seal yet: the new epoch's key and head are all there is
+                if anchors:
+                    self._write_anchors(anchors, key)
+                self._save_state(state.kid, base, next_seq, key, state.origin,
+                                 {**head, "kid": state.kid, "base": base, "segment": segment})
+                if closed_kid:
+                    keys.erase(self.data_dir, closed_kid)
             return "written"
 
         lines: list[bytes] = []
@@ -460,6 +490,8 @@ class AuditWriter:
             seq += 1
         data = b"\n".join(lines) + b"\n"
         own_from = len(meta) + len(spilled) + len(ingested)
+        if gap is not None:
+            gap["_lines"] = gap_lines  # kept aside in case the write fails (see _undo)
         try:
             written = os.write(log_fd, data)
             if written != len(data):
@@ -467,6 +499,8 @@ class AuditWriter:
         except OSError as exc:
             return self._undo(log_fd, size, exc, lines=lines, batch=batch, meta=meta, own_from=own_from)
         self._written = True
+        if gap is not None:
+            gap.pop("_lines", None)
 
         while len(sessions) > MAX_SESSIONS:
             sessions.pop(next(iter(sessions)))
@@ -477,13 +511,20 @@ class AuditWriter:
         if size >= self.segment_bytes:
             new_head["segment"] = self._rotate(segment, last_seq=seq - 1, last_hash=prev, size=size, kid=state.kid,
                                                key=key)
-        try:
-            keys.save_current(self.data_dir, keys.KeyState(state.kid, base, seq, key))
-            _write_head(os.path.join(self.dir, HEAD), new_head)
-        except OSError:
-            pass  # both are brought forward from the log itself on the next write
+        self._save_state(state.kid, base, seq, key, state.origin, new_head)
+        if closed_kid:
+            keys.erase(self.data_dir, closed_kid)
         self._cleanup(merge_paths + done_paths)
         return "written"
+
+    def _save_state(self, kid: str, base: int, seq: int, key: bytes, origin: str, head: dict[str, Any]) -> None:
+        try:
+            keys.save_current(self.data_dir, keys.KeyState(kid, base, seq, key, origin))
+            _write_head(os.path.join(self.dir, HEAD), head)
+        except OSError:
+            if self._strict:
+                raise
+            # both are brought forward from the log itself on the next write
 
     def _undo(self, log_fd: int, size: int, exc: OSError, *, lines: list[bytes], batch: list[Record],
               meta: list[Record], own_from: int) -> str:
@@ -502,10 +543,13 @@ class AuditWriter:
                 kept += 1
         # Spilled and ingested records are still in their sources; keep ours and the recovery notes.
         mine = [r for i, r in enumerate(batch) if i >= kept and (i < len(meta) or i >= own_from)]
+        for rec in [r for r in mine if "_lines" in r]:  # the failures it summed up go back to the ledger
+            mine.remove(rec)
+            spool.restore_ledger(self._spool_dir(), rec)
         for rec in mine:
             for field in ("seq", "prev", "step"):
                 rec.pop(field, None)
-        return self._spill(mine, f"the write failed: {exc}")
+        return self._spill(mine, f"the write failed: {exc}", failure=True)
 
     def _recover_from_tail(self, log_fd: int, size: int, head_seq: int, merged_ids: set[str],
                            sessions: dict[str, int]) -> int | None:
@@ -576,10 +620,3 @@ class AuditWriter:
                 os.unlink(path)
             except OSError:
                 pass
-
-
-def seal_anchor(anchor: Record, key: bytes) -> bytes:
-    """Anchors are sealed like records, with a prefix so an anchor can never pass as a record."""
-    data = canonical(anchor)
-    mac = hmac_sha256_hex(key, b"anchor:" + data)
-    return data[:-1] + b',"mac":"' + mac.encode("ascii") + b'"}'

@@ -15,9 +15,6 @@ VERIFY_EPILOG = "exit status:\n  0   intact\n  1   error (the log could not be r
     "With several kinds of damage the exit status is that of the first bad record (lowest seq); "
     "every finding is printed.")
 
-CSV_COLUMNS = ("seq", "ts", "session", "prompt", "agent", "agent_id", "step", "event", "tool", "tool_use_id",
-               "hook", "decision", "rule", "ok", "duration_ms", "error", "paths", "input_sha256", "input_bytes",
-               "output_sha256", "output_bytes")
 
 
 def _dirs() -> tuple[str, str]:
@@ -30,60 +27,6 @@ def _filter(args: argparse.Namespace) -> Any:
     from hookpact.audit.reader import Filter
 
     return Filter.from_args(args)
-
-
-# ------------------------------------------------------------------------------------ formatting
-
-
-def agent_label(rec: dict[str, Any]) -> str:
-    agent = rec.get("agent")
-    label = "(internal)" if agent == "" else str(agent or "-")
-    if rec.get("agent_id"):
-        label += f"#{str(rec['agent_id'])[:6]}"
-    return label
-
-
-def target_of(rec: dict[str, Any]) -> str:
-    paths = rec.get("paths")
-    if isinstance(paths, list) and paths:
-        return str(paths[0]) + (f" (+{len(paths) - 1})" if len(paths) > 1 else "")
-    calls = rec.get("calls")
-    if isinstance(calls, list):
-        return ",".join(str(c.get("tool")) for c in calls if isinstance(c, dict)) or "-"
-    if rec.get("input_sha256"):
-        return f"input {str(rec['input_sha256'])[:12]} ({rec.get('input_bytes')} B)"
-    return "-"
-
-
-def outcome_of(rec: dict[str, Any]) -> str:
-    parts: list[str] = []
-    if rec.get("decision"):
-        parts.append(str(rec["decision"]).upper() if rec["decision"] in ("deny", "ask") else str(rec["decision"]))
-        if rec.get("rule"):
-            parts.append(f"({rec['rule']})")
-    if rec.get("ok") is True:
-        parts.append("ok")
-    elif rec.get("ok") is False:
-        parts.append("FAILED" + (f" {rec['error']}" if rec.get("error") else ""))
-    if isinstance(rec.get("duration_ms"), (int, float)):
-        parts.append(f"{rec['duration_ms']:g}ms")
-    if rec.get("hook_error"):
-        parts.append(f"hook error: {rec['hook_error']}" + (" (timed out)" if rec.get("timed_out") else ""))
-    for key in ("source", "end_reason", "reason"):
-        if rec.get(key) and not rec.get("decision"):
-            parts.append(str(rec[key]))
-    if isinstance(rec.get("calls"), list):
-        parts.append(f"{len(rec['calls'])} call(s)")
-    return " ".join(parts) or "-"
-
-
-def human_line(rec: dict[str, Any], *, short_time: bool) -> str:
-    ts = str(rec.get("ts") or "")
-    when = ts[11:23] if short_time else ts.replace("T", " ").rstrip("Z")
-    session = str(rec.get("session") or "-")[:8]
-    hook = f"[{rec['hook']}] " if rec.get("hook") else ""
-    return (f"{when}  {rec.get('seq', '-'):>6}  {session:<8}  {agent_label(rec):<22}  {rec.get('event')!s:<18}  "
-            f"{rec.get('tool') or '-'!s:<12}  {target_of(rec)}  {hook}{outcome_of(rec)}")
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -103,7 +46,7 @@ def _quiet_broken_pipe(func: Any) -> Any:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from hookpact.audit.layout import ACTIVE, ANCHORS, audit_dir, initial_key_path, key_path
+    from hookpact.audit.layout import ACTIVE, ANCHORS, audit_dir, key_path
 
     state, data = _dirs()
     directory = audit_dir(state)
@@ -115,9 +58,9 @@ def cmd_path(args: argparse.Namespace) -> int:
     print(f"log        {os.path.join(directory, ACTIVE)}")
     print(f"segments   {directory}")
     print(f"anchors    {os.path.join(directory, ANCHORS)}")
-    print(f"key        {key_path(data, kid) if kid else os.path.join(data, 'audit-<kid>.key') + ' (not created yet)'}")
-    print(f"initial    {initial_key_path(data, kid) if kid else '(not created yet)'}  <- keep a copy somewhere "
-          "safe; verify needs it")
+    print(f"key        {key_path(data, kid) if kid else os.path.join(data, 'audit-<kid>.key') + ' (not created yet)'}"
+          "  <- the current sealing key; it evolves after every record")
+    print("verify key handed out by install / `hookpact audit key new`; keep it off this machine")
     return 0
 
 
@@ -133,14 +76,18 @@ def _head(directory: str) -> dict[str, Any]:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
-    from hookpact.audit import reader
+    from hookpact.audit import reader, view
 
     state, _ = _dirs()
     flt = _filter(args)
     as_json = bool(args.json)
+    table = view.Table(sys.stdout, short_time=True, color=view.wants_color(sys.stdout))
 
     def emit(line: bytes, rec: dict[str, Any]) -> None:
-        sys.stdout.write(line.decode("ascii", "replace") + "\n" if as_json else human_line(rec, short_time=True) + "\n")
+        if as_json:
+            sys.stdout.write(line.decode("ascii", "replace") + "\n")
+        else:
+            table.add(rec)
         sys.stdout.flush()
 
     found, position = reader.last_records(state, flt, args.lines)
@@ -155,35 +102,36 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from hookpact.audit import reader
+    from hookpact.audit import reader, view
 
     state, _ = _dirs()
     flt = _filter(args)
     out = sys.stdout
+    fmt = "json" if args.json else "csv" if args.csv else args.format
     writer: Any = None
-    if args.format == "csv":
+    table: view.Table | None = None
+    if fmt == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(view.CSV_COLUMNS)
+    elif fmt == "table":
+        table = view.Table(out, color=view.wants_color(out))
     shown = 0
-    for line, rec in reader.records(state, flt):
+    for line, rec in reader.records(state, flt, targets=fmt != "jsonl"):
         if args.limit is not None and shown >= args.limit:
             break
         shown += 1
-        if args.format == "jsonl":
+        if fmt == "jsonl":
             out.write(line.decode("ascii", "replace") + "\n")
+        elif fmt == "json":
+            out.write(json.dumps({**rec, "label": view.label_of(rec), "target": view.target_of(rec)},
+                                 sort_keys=True) + "\n")
         elif writer is not None:
-            row = []
-            for column in CSV_COLUMNS:
-                value = rec.get(column)
-                if isinstance(value, list):
-                    value = ";".join(str(v) for v in value)
-                row.append("" if value is None else value)
-            writer.writerow(row)
-        else:
-            out.write(human_line(rec, short_time=False) + "\n")
-    if args.format == "table" and shown == 0:
+            writer.writerow(view.csv_row(rec))
+        elif table is not None:
+            table.add(rec)
+    if fmt == "table" and shown == 0:
         print("no matching records", file=sys.stderr)
     return 0
 
@@ -202,14 +150,71 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from hookpact.audit import verify
+    from hookpact.core.errors import HookpactError
 
     state, data = _dirs()
-    report = verify.verify(state, data, key_files=args.key or ())
+    try:
+        from hookpact.audit.anchors import read_shipped
+
+        shipped = read_shipped(args.anchors) if args.anchors else None
+        report = verify.verify(state, data, key_files=args.key or (), use_keyring=args.keyring, shipped=shipped)
+    except HookpactError as exc:
+        print(f"hookpact audit verify: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(verify.dumps(report))
     else:
         print("\n".join(verify.summary_lines(report)))
     return report.exit_code
+
+
+def cmd_key_new(args: argparse.Namespace) -> int:
+    from hookpact.audit import handout
+    from hookpact.core.errors import HookpactError
+
+    state, data = _dirs()
+    try:
+        result = handout.new_epoch(state, data, out=args.out, use_keyring=args.keyring,
+                                   reason="hookpact audit key new handed out a verification key")
+    except HookpactError as exc:
+        print(f"hookpact audit key new: {exc}", file=sys.stderr)
+        return 1
+    print(f"new key epoch {result.kid} from seq {result.base}")
+    print("\n".join(result.instructions()))
+    return 0
+
+
+def cmd_key_status(args: argparse.Namespace) -> int:
+    from hookpact.audit import handout, keys
+
+    state, data = _dirs()
+    current = handout.current_epoch(state, data)
+    if current is None:
+        print("no key epoch yet: `hookpact install` or `hookpact audit key new` starts one and hands out its key")
+        return 0
+    who = ("its verification key was handed out" if current.origin == keys.HANDED_OUT
+           else "started by the writer itself: nobody holds its verification key; run `hookpact audit key new`")
+    print(f"epoch {current.kid}: from seq {current.base}, next record {current.seq}; {who}")
+    return 0
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from hookpact.audit import anchors
+    from hookpact.core import config
+
+    state, _ = _dirs()
+    section = config.load(os.getcwd()).section("audit")
+    anchor, errors = anchors.ship_now(state, section)
+    if anchor is None:
+        print("hookpact audit anchor: the audit log has no records yet", file=sys.stderr)
+        return 1
+    print(json.dumps(anchor, sort_keys=True))
+    for error in errors:
+        print(f"hookpact audit anchor: not shipped: {error}", file=sys.stderr)
+    if anchors.targets(section) is None:
+        print("note: no audit.anchors target is configured; keep this line off the machine yourself "
+              "(verify --anchors FILE checks it)", file=sys.stderr)
+    return 1 if errors else 0
 
 
 # ------------------------------------------------------------------------------------ parser
@@ -221,14 +226,19 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--agent", help="agent type ('main' for the main thread) or agent id (prefix)")
     g.add_argument("--tool", help="tool name, e.g. Write or Write,Edit")
     g.add_argument("--event", help="hook event, e.g. PostToolUse, PreToolUse (hookpact decisions), SubagentStart")
-    g.add_argument("--decision", help="allow, deny, ask, warn or none (hookpact decisions)")
-    g.add_argument("--since", help="records at or after: 30s, 10m, 2h, 3d, or 2026-11-21T10:00:00Z (UTC)")
+    g.add_argument("--decision", help="allow, deny, ask, warn, context or none (hookpact decisions)")
+    g.add_argument("--path", help="records about this file: a path, a directory it is under, or a glob")
+    g.add_argument("--from-seq", type=int, metavar="N", help="records from sequence number N on")
+    g.add_argument("--to-seq", type=int, metavar="N", help="records up to sequence number N")
+    g.add_argument("--since", help="records from the first one at or after: 30s, 10m, 2h, 3d, or "
+                                   "2026-11-21T10:00:00Z (UTC); later records follow in chain order whatever "
+                                   "their clock said")
     g.add_argument("--until", help="records at or before, same forms as --since")
 
 
 def add_parser(subparsers: Any) -> None:
     audit = subparsers.add_parser(
-        "audit", help="the tamper-evident audit trail: path, tail, query, stats, verify",
+        "audit", help="the tamper-evident audit trail: path, tail, query, stats, verify, key, anchor",
         description="Every tool outcome, hookpact decision and session/agent event, one chained and "
                     "authenticated JSON line each, in hookpact's state directory.")
     sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -247,8 +257,13 @@ def add_parser(subparsers: Any) -> None:
     _add_filters(p)
     p.set_defaults(func=_quiet_broken_pipe(cmd_tail))
 
-    p = sub.add_parser("query", help="matching records as a table, JSON lines or CSV")
-    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table", help="default: %(default)s")
+    p = sub.add_parser("query", help="matching records as a table, JSON lines or CSV",
+                       description="Columns: time, seq, session, agent, event, tool, target, decision, detail "
+                                   "(rule, reason, error). Aligned and coloured on a terminal, plain when piped.")
+    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
+                   help="table, jsonl (the lines as stored) or csv (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="JSON lines with the derived label and target added")
+    p.add_argument("--csv", action="store_true", help="same as --format csv (target and reason columns included)")
     p.add_argument("--limit", type=int, help="stop after this many records")
     _add_filters(p)
     p.set_defaults(func=_quiet_broken_pipe(cmd_query))
@@ -260,10 +275,32 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("verify", help="check chain, MACs, sequence, anchors and segments; name any damage",
-                       description="Checks every record against the initial key (from the data directory, or "
-                                   "--key), the hash chain, sequence numbers, anchors and segments.",
+                       description="Checks every record against the verification keys you hold (--key FILE, "
+                                   "--keyring), the hash chain, sequence numbers, the writer's key state, anchors "
+                                   "(and anchors shipped off the machine, --anchors) and segments. Without a key "
+                                   "it checks everything but authenticity and never exits 0.",
                        epilog=VERIFY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--key", action="append", metavar="FILE",
-                   help="initial key file (audit-<kid>.initial.key), if it is kept elsewhere (repeatable)")
+                   help="verification key file handed out by install or `audit key new` (repeatable)")
+    p.add_argument("--keyring", action="store_true", help="also look for verification keys in the OS keyring")
+    p.add_argument("--anchors", metavar="FILE", help="anchors kept off the machine (JSON lines from `audit anchor` "
+                                                     "or your audit.anchors receiver)")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("key", help="the sealing key: `key new` starts an epoch and hands out its verification key",
+                       description="Forward-secure sealing: the key on this machine evolves after every record; "
+                                   "the verification key of each epoch is handed to you once (docs/audit.md).")
+    key_sub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    k = key_sub.add_parser("new", help="start a new key epoch and hand out its verification key")
+    k.add_argument("--out", metavar="FILE", help="where to write the key (default: ~/hookpact-audit-<kid>.verify.key)")
+    k.add_argument("--keyring", action="store_true", help="store it in the OS keyring instead of a file")
+    k.set_defaults(func=cmd_key_new)
+    k = key_sub.add_parser("status", help="the current epoch and whether its key was handed out")
+    k.set_defaults(func=cmd_key_status)
+
+    p = sub.add_parser("anchor", help="print the chain head as an anchor and ship it to audit.anchors now",
+                       description="Prints one JSON line (seq and hash of the last record) and sends it to the "
+                                   "command/URL in the audit.anchors setting. Keep anchors off this machine: "
+                                   "`audit verify --anchors FILE` then detects a log cut or deleted after them.")
+    p.set_defaults(func=cmd_anchor)

@@ -56,6 +56,9 @@ def cmd_install(args: argparse.Namespace) -> int:
         for note in plan.notes:
             print(f"note: {note}")
         return 0
+    from hookpact.audit.handout import at_install
+
+    at_install(print)  # the audit trail's verification key, handed to the person once
     changes = plan.changes
     if not changes:
         print(f"{layers.layout(args.scope, root, home).settings}: hookpact is already installed; nothing changed")

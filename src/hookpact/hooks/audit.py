@@ -3,21 +3,25 @@
 PostToolUse, PostToolUseFailure, PostToolBatch (every call of a turn, denied ones included),
 SubagentStart/SubagentStop, SessionStart/SessionEnd and Stop. Each write also takes in the
 decisions other hookpact hooks logged since the last one (audit/writer.py), so the scope guard
-is audited without paying for it. Enhancing: it never answers and fails open, but a record
-that cannot be written is spilled for the next writer rather than dropped.
+is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
+cannot be written is kept in the spool and the gap is sealed into the log by the next write;
+``audit.on_failure`` decides whether the person is told (warn) or tool calls stop (deny), see
+audit/gate.py. Every ``audit.anchors.every`` records the chain head is shipped off the machine
+by a detached process (audit/anchors.py).
 """
 
 from __future__ import annotations
 
+from hookpact.audit import gate
 from hookpact.audit.record import from_event
-from hookpact.audit.writer import AuditWriter
+from hookpact.audit.writer import AuditWriteError, AuditWriter
+from hookpact.core.decision import Decision
 from hookpact.core.dirs import data_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from hookpact.core.decision import Decision
     from hookpact.core.runner import HookContext
 
 NAME = "audit"
@@ -25,11 +29,73 @@ NAME = "audit"
 WRITE_MARGIN = 1.0
 
 
+def _section(ctx: HookContext) -> dict[str, Any]:
+    from hookpact.core import config
+
+    return config.load(ctx.project_dir, env=ctx.env).section("audit")
+
+
 def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     writer = AuditWriter.from_env(ctx.state_dir, data_dir(ctx.env), ctx.env,
                                   max_lock_wait=ctx.deadline.remaining() - WRITE_MARGIN)
-    writer.append([from_event(event, ctx.env)])
+    try:
+        status = writer.append([from_event(event, ctx.env)])
+    except AuditWriteError as exc:
+        _on_failure(ctx, event, writer, _section(ctx), "lost", str(exc))
+        raise  # the hook-run log keeps the record's fields; the next write takes them in
+    if status == "spilled":
+        return None  # contention: the next writer merges it
+    section = _section(ctx)
+    if status == "spooled":
+        return _on_failure(ctx, event, writer, section, status, "")
+    gate.lift(ctx.state_dir)
+    if gate.mode(section) == "deny":
+        gate.stage(ctx.state_dir)
+    _ship_anchors(ctx, section)
     return None
+
+
+def _on_failure(ctx: HookContext, event: dict[str, Any], writer: AuditWriter, section: dict[str, Any], status: str,
+                error: str) -> Decision | None:
+    on_failure = gate.mode(section)
+    if on_failure == "continue":
+        return None
+    stopped = gate.engage(ctx.state_dir) if on_failure == "deny" else False
+    text = gate.notice(status, error, on_failure, stopped)
+    _escalate(ctx, event, writer, text)
+    return Decision("pass", notice=text, source=NAME)
+
+
+def _escalate(ctx: HookContext, event: dict[str, Any], writer: AuditWriter, text: str) -> None:
+    """The runaway escalation notifier, once per outage (the first failure in the spool's ledger):
+    its own rate limiter keeps state in the state directory, which is what cannot be written."""
+    from hookpact.audit import spool
+
+    if (spool.failures_noted(writer.spool_dir()) or 0) > 1:
+        return
+    try:
+        from hookpact.core.events import agent_of
+        from hookpact.runaway import config as runaway_config
+        from hookpact.runaway import escalate
+
+        settings = runaway_config.escalation(runaway_config.load(ctx.project_dir))
+        if settings is None:
+            return
+        body = escalate.payload("audit_failure", event, agent_of(event)[0], ctx.project_dir, text, 1)
+        escalate.deliver(settings, body, max(0.1, min(float(settings["timeout_s"]), ctx.deadline.remaining() - 1.0)))
+    except Exception:  # a broken notifier must not break the hook; the gap record still tells
+        return
+
+
+def _ship_anchors(ctx: HookContext, section: dict[str, Any]) -> None:
+    if not isinstance(section.get("anchors"), dict):
+        return
+    from hookpact.audit import anchors
+
+    targets = anchors.targets(section)
+    head = anchors.current(ctx.state_dir)
+    if targets is not None and head is not None and anchors.due(ctx.state_dir, head["seq"], targets["every"]):
+        anchors.ship_in_background(ctx.state_dir, ctx.project_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
