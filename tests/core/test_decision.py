@@ -55,3 +55,12 @@ def test_updated_input_renders_as_updatedInput_without_a_permission_decision() -
         "hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {"command": "wrapped"}}}
     assert render(decision, "PostToolUse") is None
     assert render(Decision("pass"), "PreToolUse") is None
+
+
+def test_an_ask_keeps_its_updated_input_so_an_approved_command_still_runs_confined() -> None:
+    from hookpact.core.io import render
+
+    decision = Decision("ask", reason="sure?").with_input({"command": "marked"})
+    assert render(decision, "PreToolUse") == {"hookSpecificOutput": {
+        "hookEventName": "PreToolUse", "permissionDecision": "ask", "permissionDecisionReason": "sure?",
+        "updatedInput": {"command": "marked"}}}

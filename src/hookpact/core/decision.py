@@ -21,7 +21,7 @@ class Decision:
     ``context`` no objection, and ``context`` text for the model.
 
     ``notice`` is shown to the user (``systemMessage``), never sent to the model.
-    ``updated_input`` (PreToolUse only, never with deny/ask) replaces the tool input the
+    ``updated_input`` (PreToolUse only, never with a deny) replaces the tool input the
     tool runs with (``hookSpecificOutput.updatedInput``): how a Bash command is confined.
     """
 
@@ -66,7 +66,7 @@ class Decision:
         return {name: getattr(self, name) for name in self.__slots__}
 
     def with_input(self, updated_input: dict[str, Any]) -> Decision:
-        """This decision, with the tool input replaced (a non-blocking decision only)."""
+        """This decision, with the tool input replaced (anything but a deny)."""
         return Decision(self.kind, reason=self.reason, rule=self.rule, context=self.context, source=self.source,
                         notice=self.notice, updated_input=updated_input)
 

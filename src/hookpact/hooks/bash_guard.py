@@ -230,8 +230,8 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
 
 def confined(decision: Decision, event: dict[str, Any], cset: dict[str, Any], agent: str, agent_id: str | None,
              ctx: HookContext) -> Decision:
-    """An allowed command, marked to run under the kernel sandbox (sandbox/confine.py)."""
-    if decision.blocks:
+    """A command that may run (allowed, or asked about), marked for the kernel sandbox (sandbox/confine.py)."""
+    if decision.kind == "deny":
         return decision
     from hookpact.core.dirs import data_dir
     from hookpact.sandbox import confine

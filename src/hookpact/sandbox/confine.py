@@ -55,7 +55,8 @@ def confine(decision: Decision, event: dict[str, Any], cset: dict[str, Any], age
             *, env: Mapping[str, str], state_dir: str, protected: tuple[str, ...]) -> Decision:
     """``decision`` with the command marked for confinement, if this session's Bash is confined."""
     session_id = str(event.get("session_id") or "")
-    if decision.blocks or not is_confined(state_dir, session_id):
+    # An "ask" the person approves must run confined too: only a deny never runs.
+    if decision.kind == "deny" or not is_confined(state_dir, session_id):
         return decision
     policy = policy_for(cset, agent, main_thread=agent_id is None, env=env, protected=protected,
                         session_id=session_id)
