@@ -432,7 +432,7 @@ def test_a_symlinked_project_directory_is_the_same_project(project: Path, tmp_pa
     assert run_hook_process(MODULE, inside, {"CLAUDE_PROJECT_DIR": str(link)}) == (0, None, "")
     settings = pre_tool_event(path=link / ".claude/settings.json", cwd=link, agent_type="backend", agent_id="ab12")
     code, output, _ = run_hook_process(MODULE, settings, {"CLAUDE_PROJECT_DIR": str(link)})
-    assert code == 0 and output is not None and "part of hookpact's configuration" in output["hookSpecificOutput"][
+    assert code == 0 and output is not None and "is part of hookpact's configuration" in output["hookSpecificOutput"][
         "permissionDecisionReason"]
 
 

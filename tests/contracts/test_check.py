@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hookpact.contracts import engine
+from hookpact.contracts import check
 from hookpact.contracts.compile import compile_project
 from hookpact.core.decision import Decision
 from hookpact.core.paths import canonical_target
@@ -21,10 +21,15 @@ class Project:
         self.root, self.home, self.state = root, home, state
         self.cset = compile_project(str(root))
 
-    def decide(self, agent: str, *raws: str) -> Decision:
+    def verdict(self, agent: str, *raws: str, main_thread: bool = False) -> check.Verdict:
         env = {"HOME": str(self.home)}
         targets = [canonical_target(raw, str(self.root), env) for raw in raws]
-        return engine.decide_targets(self.cset, agent, targets, home=str(self.home), state_dir=str(self.state))
+        return check.check_targets(self.cset, agent, targets, main_thread=main_thread, home=str(self.home),
+                                   state_dir=str(self.state))
+
+    def decide(self, agent: str, *raws: str) -> Decision:
+        """The hook's outcome for the verdict (``pass``/``deny``, source ``scope``)."""
+        return self.verdict(agent, *raws).decision()
 
 
 @pytest.fixture
@@ -168,7 +173,7 @@ def test_the_user_settings_are_protected(tmp_path: Path, agent: str, path: str) 
     project = build(tmp_path, {"main": contract("/**")}, {"contracts": {"unlisted_agent": "allow"}})
     decision = project.decide(agent, path)
     assert (decision.kind, decision.rule) == ("deny", "protected")
-    assert "is part of Claude Code/hookpact's configuration" in decision.reason
+    assert "user settings" in decision.reason
     assert f"~/{path[2:]}" in decision.reason
 
 
@@ -198,7 +203,8 @@ def test_a_symlinked_state_directory_is_protected_by_both_spellings(tmp_path: Pa
 
 def test_protection_is_by_path_not_by_prefix(tmp_path: Path) -> None:
     project = build(tmp_path, {})
-    for path in (".claude/settings.json.bak", ".claude/contracts-old/x", ".claude/agents/backend.md",
+    for path in (".claude/settings.json.bak", ".claude/contracts-old/x", ".claude/agents-old/backend.md",
+                 ".git/config.d/x", ".github/hooks/x", "src/.mcp.json",
                  f"{project.home}/.claude/projects/x.jsonl", f"{project.state}-other/x"):
         assert project.decide("main", path).rule == "no-contracts", path
 
