@@ -173,7 +173,6 @@ class _SingleFlight:
     def __init__(self, path: str, deadline: Deadline, reserve: float) -> None:
         self.path, self.deadline, self.reserve = path, deadline, reserve
         self.fd: int | None = None
-        self.waited = False
 
     def __enter__(self) -> _SingleFlight:
         import fcntl
@@ -191,7 +190,7 @@ class _SingleFlight:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return self
             except BlockingIOError:
-                self.waited = True
+                pass
             except OSError:
                 break
             left = self.deadline.remaining() - self.reserve
@@ -218,15 +217,14 @@ def load(root: str, state_dir: str, deadline: Deadline) -> dict[str, Any]:
     if is_fresh(cache, root, stamps):
         assert cache is not None
         return annotate(cache, state_dir)
-    # Leave at least a third of what is left (and 0.5 s) to compile if the wait runs long.
-    reserve = max(0.5, deadline.remaining() / 3)
-    with _SingleFlight(f"{path}.lock", deadline, reserve) as flight:
-        if flight.waited:  # someone else compiled while we waited: re-read
-            stamps = fingerprint(root)
-            cache = read_cache(path)
-            if is_fresh(cache, root, stamps):
-                assert cache is not None
-                return annotate(cache, state_dir)
+    # Leave at least half of what is left (and 1 s) to compile if the wait runs long.
+    reserve = max(1.0, deadline.remaining() / 2)
+    with _SingleFlight(f"{path}.lock", deadline, reserve):
+        # Whoever held the lock before us may have compiled exactly this: re-read first.
+        cache = read_cache(path)
+        if is_fresh(cache, root, fingerprint(root)):
+            assert cache is not None
+            return annotate(cache, state_dir)
         return annotate(compile_now(root, state_dir, deadline), state_dir)
 
 
