@@ -99,3 +99,31 @@ def test_a_missing_root_is_refused_and_not_created(tmp_path: Path, args: list[st
     assert cli(argv) == 1
     assert "no such directory" in capsys.readouterr().err
     assert not missing.exists()
+
+
+BASH_TABLE = [
+    ("backend", "echo x > {up}src/backend/new.py", "allow"),
+    ("backend", "echo x > {up}src/frontend/app.js", "deny"),
+    ("main", "touch {up}docs/new.md", "allow"),
+    ("main", "echo '{{}}' > {up}.mcp.json", "deny"),
+]
+
+
+@pytest.mark.parametrize(("agent", "command", "expected"), BASH_TABLE)
+def test_the_bash_hook_and_rules_explain_agree_from_the_root_and_a_subdirectory(
+        repo: Path, agent: str, command: str, expected: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    answers = {}
+    for where, cwd, up in (("root", repo, ""), ("subdirectory", repo / "src" / "backend", "../../")):
+        spelled = command.format(up=up)
+        subagent = {"agent_type": agent, "agent_id": "a1b2"} if agent != "main" else {}
+        event = pre_tool_event("Bash", cwd=cwd, **subagent)
+        event["tool_input"] = {"command": spelled}
+        run = run_hook_process("hookpact.hooks.bash_guard", event, {"CLAUDE_PROJECT_DIR": str(repo)})
+        denied = run.output is not None and run.output["hookSpecificOutput"].get("permissionDecision") == "deny"
+        answers[f"hook from the {where}"] = "deny" if denied else "allow"
+        monkeypatch.chdir(cwd)
+        code = cli(["rules", "explain", spelled, "--agent", agent])
+        capsys.readouterr()
+        answers[f"rules explain from the {where}"] = "deny" if code else "allow"
+    assert answers == dict.fromkeys(answers, expected)
