@@ -91,11 +91,13 @@ def test_explain_from_a_subdirectory_answers_for_the_project_not_the_subdirector
 
 @pytest.mark.parametrize("args", [["contracts", "explain", "x", "--agent", "main"], ["contracts", "validate"],
                                   ["contracts", "new", "x", "--allow", "src/**"], ["rules", "explain", "ls"],
-                                  ["contracts", "accept-empty"], ["doctor", "--no-canary"]])
+                                  ["contracts", "accept-empty"], ["doctor", "--no-canary"], ["config", "show"],
+                                  ["contracts", "overlaps"], ["rules", "list"], ["uninstall"]])
 def test_a_missing_root_is_refused_and_not_created(tmp_path: Path, args: list[str],
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "no-such-repo"
-    argv = [*args, missing.as_posix()] if args[0] == "doctor" else [*args, "--root", missing.as_posix()]
+    positional = args[0] in ("doctor", "uninstall")
+    argv = [*args, missing.as_posix()] if positional else [*args, "--root", missing.as_posix()]
     assert cli(argv) == 1
     assert "no such directory" in capsys.readouterr().err
     assert not missing.exists()

@@ -152,7 +152,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                                    "--scope project also every team's files). A file nothing else changed since "
                                    "install is restored byte for byte, or removed if install created it; in a "
                                    "changed file only hookpact's entries and blocks go.")
-    p.add_argument("path", nargs="?", help="project directory (default: current directory)")
+    p.add_argument("path", nargs="?", help="project directory (default: the project around the current directory)")
     p.add_argument("--scope", choices=SCOPES, default="project", help="which layer to remove (default: %(default)s)")
     p.add_argument("--no-memory", action="store_true", help="settings only: leave every CLAUDE.md alone")
     p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")
