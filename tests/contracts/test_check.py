@@ -546,3 +546,18 @@ def test_vanished_contracts_deny_every_agent(tmp_path: Path, agent: str) -> None
     assert "hookpact contracts accept-empty" in verdict.reason and "backend" in verdict.reason
     contract_, early = check.resolve_contract(project.cset, agent)
     assert contract_ is None and early == verdict
+
+
+def test_an_interpreter_prefix_around_the_whole_project_is_not_protected(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    project = build(tmp_path, {})
+    monkeypatch.setattr(sys, "prefix", "/")
+    monkeypatch.setattr(sys, "exec_prefix", str(tmp_path))
+    check._ENTRY_CACHE.clear()
+    try:
+        assert project.verdict("main", "src/x.py").kind == "allow"
+        assert "/" not in check.protected_paths(str(project.root), str(project.home), str(project.state))
+    finally:
+        check._ENTRY_CACHE.clear()

@@ -158,7 +158,10 @@ MANAGED_DIR_DEFAULT = "/etc/claude-code"
 #: An entry: (absolute NFC path, its base in ``PROTECTED``, why).
 Entry = tuple[str, str, str]
 
-_ENTRY_CACHE: dict[tuple[str, str | None, str, str | None], tuple[Entry, ...]] = {}
+#: Per process, briefly: a hook decides once, but an SDK process lives on while team directories
+#: and links come and go.
+_ENTRY_CACHE: dict[tuple[str, str | None, str, str | None], tuple[float, tuple[Entry, ...]]] = {}
+ENTRY_TTL = 1.0
 
 
 def package_dir() -> str:
@@ -223,13 +226,18 @@ def protected_entries(root: str, home: str | None, state_dir: str, data_dir: str
     if data_dir is None and home:  # callers that do not pass it still protect the default place
         data_dir = os.path.join(home, ".local", "share", "hookpact")
     key = (root, home, state_dir, data_dir)
+    import time
+
+    now = time.monotonic()
     cached = _ENTRY_CACHE.get(key)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] > now:
+        return cached[1]
     entries: list[Entry] = []
     seen: set[str] = set()
     for base, rel, why in PROTECTED:
         for anchor in _bases(base, root, home, state_dir, data_dir):
+            if base in ("package", "prefix") and relative_to(root, os.path.normpath(anchor)) is not None:
+                continue  # an interpreter at '/' or around the whole project: protecting it would freeze the project
             lexical = os.path.normpath(os.path.join(anchor, rel) if rel else anchor)
             try:
                 resolved = os.path.realpath(lexical)
@@ -241,7 +249,7 @@ def protected_entries(root: str, home: str | None, state_dir: str, data_dir: str
                     seen.add(form)
                     entries.append((form, base, why))
     result = tuple(entries)
-    _ENTRY_CACHE[key] = result
+    _ENTRY_CACHE[key] = (now + ENTRY_TTL, result)
     return result
 
 
