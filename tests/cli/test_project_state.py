@@ -84,3 +84,15 @@ def test_with_home_unset_the_accounts_settings_are_still_protected(tmp_path: Pat
         decided = hook(root, os.path.join(account, rel), env)  # decided only, never written
         assert decided.startswith("deny") and "is part of Claude Code/hookpact's configuration" in decided, decided
     assert hook(root, "src/x.py", env) == "allow"
+
+
+def test_contracts_new_records_the_agent_so_deleting_it_denies(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                               ) -> None:
+    root = make_project(tmp_path, {})
+    assert cli(["install", str(root), "--no-memory"]) == 0
+    assert cli(["contracts", "new", "backend", "--allow", "src/backend/**", "--root", str(root)]) == 0
+    assert store.read_ledger(state_dir(), str(root)) == ["backend"]
+    (root / ".claude" / "contracts" / "backend.json").unlink()  # before any hook ran
+    capsys.readouterr()
+    assert cli(["contracts", "explain", "src/x.py", "--agent", "backend", "--root", str(root)]) == 1
+    assert "deny (contracts-vanished)" in capsys.readouterr().out

@@ -49,9 +49,13 @@ def _home() -> str:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
+    from hookpact.core.errors import InputError
     from hookpact.installer import layers, settings
 
-    root, home = _project(args.path, create=args.create and not args.dry_run), _home()
+    try:
+        root, home = _project(args.path, create=args.create and not args.dry_run), _home()
+    except InputError as exc:
+        raise InputError(f"{exc}; `hookpact install PATH --create` makes it") from None
     plan = layers.plan_install(args.scope, root, home, args.python or settings.default_python(),
                                teams=args.team, import_teams=args.import_teams, memory=not args.no_memory)
     for warning in settings.disabled_hooks_warnings(root, home):

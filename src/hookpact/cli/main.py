@@ -32,7 +32,7 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
     from hookpact.core.dirs import state_dir
 
     root = _root(args.root)
-    compiled = store.annotate(compiler.compile_project(root), state_dir())
+    compiled = store.settle(compiler.compile_project(root), state_dir())
     problems = list(compiled["settings_errors"])
     for messages in compiled["errors"].values():
         problems.extend(messages)
@@ -71,7 +71,7 @@ def cmd_contracts_explain(args: argparse.Namespace) -> int:
         print(f"deny: {exc}")
         return 1
     # The same set, root and check the hooks use (store.load's ledger rule included).
-    compiled = store.for_agent(store.annotate(compiler.compile_project(root), state_dir()), args.agent)
+    compiled = store.for_agent(store.settle(compiler.compile_project(root), state_dir()), args.agent)
     if args.root:
         target = rebase(target, os.path.abspath(args.root), root)
     verdict = check.check_targets(compiled, args.agent, [target], main_thread=args.agent == "main",
@@ -126,10 +126,14 @@ def cmd_contracts_overlaps(args: argparse.Namespace) -> int:
 
 
 def cmd_contracts_new(args: argparse.Namespace) -> int:
-    from hookpact.contracts import scaffold
+    from hookpact.contracts import compile as compiler
+    from hookpact.contracts import scaffold, store
+    from hookpact.core.dirs import state_dir
 
-    path = scaffold.new_contract(_root(args.root), args.agent, allow=args.allow, forbid=args.forbid,
+    root = _root(args.root)
+    path = scaffold.new_contract(root, args.agent, allow=args.allow, forbid=args.forbid,
                                  description=args.description, force=args.force)
+    store.settle(compiler.compile_project(root), state_dir())  # the ledger now knows this agent
     print(f"wrote {path}; check it with `hookpact contracts validate`")
     return 0
 

@@ -134,6 +134,15 @@ def record(cset: dict[str, Any], state_dir: str) -> None:
         write_ledger(state_dir, cset["root"], agents)
 
 
+def settle(cset: dict[str, Any], state_dir: str) -> dict[str, Any]:
+    """For cold callers that compiled in process (explain, validate, doctor): record, then annotate."""
+    try:
+        record(cset, state_dir)
+    except OSError:
+        pass  # a read-only state dir: the hooks' own compile records it, or nothing can
+    return annotate(cset, state_dir)
+
+
 def annotate(cset: dict[str, Any], state_dir: str) -> dict[str, Any]:
     """``cset`` marked ``vanished`` when it is empty but the ledger remembers contracts."""
     if agents_of(cset):

@@ -295,7 +295,7 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
     from hookpact.contracts import store
     from hookpact.core.dirs import state_dir as current_state_dir
 
-    compiled = store.annotate(compiler.compile_project(root), current_state_dir())
+    compiled = store.settle(compiler.compile_project(root), current_state_dir())
     problems = [m for ms in compiled["errors"].values() for m in ms]  # settings layers: check_config_layers
     if compiled.get("vanished"):
         problems.append(f"the contracts of {', '.join(compiled['vanished'])} are missing or unreadable, so every "
