@@ -561,3 +561,25 @@ def test_an_interpreter_prefix_around_the_whole_project_is_not_protected(tmp_pat
         assert "/" not in check.protected_paths(str(project.root), str(project.home), str(project.state))
     finally:
         check._ENTRY_CACHE.clear()
+
+
+# --- the sandbox's two entry points keep their shape --------------------------------------------------
+
+@pytest.mark.parametrize(("contracts", "settings", "agent", "main_thread", "expected"), [
+    ({"backend": contract("src/**")}, None, "backend", False, ("contract", "backend")),
+    ({"main": contract("docs/**")}, None, "reviewer", True, ("contract", "main")),
+    ({"main": contract("docs/**")}, None, "reviewer", False, ("deny", "unlisted_agent=deny")),
+    ({"main": contract("docs/**")}, {"contracts": {"unlisted_agent": "allow"}}, "x", False,
+     ("allow", "unlisted_agent=allow")),
+    ({"main": contract("docs/**")}, {"contracts": {"unlisted_agent": "main"}}, "x", False, ("contract", "main")),
+    ({}, None, "anyone", False, ("allow", "no-contracts")),
+    ({"backend": "{"}, None, "backend", False, ("deny", "broken-contract")),
+])
+def test_resolve_contract_answers_with_a_contract_or_a_verdict(
+        tmp_path: Path, contracts: dict[str, Any], settings: Any, agent: str, main_thread: bool,
+        expected: tuple[str, str]) -> None:
+    project = build(tmp_path, contracts, settings)
+    found, early = check.resolve_contract(project.cset, agent, main_thread=main_thread)
+    assert (found is None) != (early is None)
+    got = ("contract", found["agent"]) if found is not None else (early.kind, early.rule)  # type: ignore[union-attr]
+    assert got == expected
