@@ -96,3 +96,16 @@ def test_contracts_new_records_the_agent_so_deleting_it_denies(tmp_path: Path, c
     capsys.readouterr()
     assert cli(["contracts", "explain", "src/x.py", "--agent", "backend", "--root", str(root)]) == 1
     assert "deny (contracts-vanished)" in capsys.readouterr().out
+
+
+def test_doctor_from_a_subdirectory_checks_the_project_and_says_where_to_launch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path, {"main": contract("src/**")})
+    assert cli(["install", str(root), "--no-memory"]) == 0
+    (root / "src" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(root / "src" / "deep")
+    capsys.readouterr()
+    cli(["doctor", "--no-canary"])
+    out = capsys.readouterr().out
+    assert f"this is below the project root {root}" in out and f"launch claude in {root}" in out
+    assert "hookpact install" not in out  # installed at the root: nothing to install into the subdirectory
