@@ -255,9 +255,12 @@ def test_write_cache_is_atomic_and_main_writes_it(tmp_path: Path) -> None:
     assert main(["--root", str(root), "--state-dir", str(state)]) == 0
     path = Path(store.cache_path(str(state), str(root)))
     assert json.loads(path.read_text())["contracts"]["main"]["allowed"][0]["pattern"] == "docs/**"
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
+    # no temp file left behind; the ledger remembers the agents that have contracts
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, "ledger"])
+    assert [p.name for p in (path.parent / "ledger").iterdir()] == [path.name]
+    assert store.read_ledger(str(state), str(root)) == ["main"]
     write_cache(compile_project(str(root)), str(state))
-    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, "ledger"])
 
 
 def test_the_schema_ships_in_the_package_and_is_referenced_by_id() -> None:

@@ -243,3 +243,73 @@ def test_a_deep_non_ascii_root_can_be_cached(tmp_path: Path, state: str) -> None
     root = make_project(root, {"backend": contract("src/**")}, name="\u76ee" * 80)
     assert len(os.fsencode(os.path.basename(store.cache_path(state, str(root))))) <= 255
     assert allowed(load(root, state), "backend") == ["src/**"]
+
+
+# --- single flight (issue 17 item 9) -------------------------------------------------------------------
+
+def test_parallel_stale_loads_compile_once(tmp_path: Path, state: str, compiles: list[list[str]]) -> None:
+    import threading
+
+    root = make_project(tmp_path, {"backend": contract("src/backend/**")})
+    results: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            results.append(store.load(str(root), state, Deadline(60)))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(results) == 12
+    assert all(allowed(r, "backend") == ["src/backend/**"] for r in results)
+    assert len(compiles) == 1
+
+
+def test_a_lock_that_cannot_be_had_in_time_still_compiles(tmp_path: Path, state: str,
+                                                          compiles: list[list[str]]) -> None:
+    import fcntl
+
+    root = make_project(tmp_path, {"backend": contract("src/backend/**")})
+    lock = store.cache_path(state, str(root)) + ".lock"
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        cset = store.load(str(root), state, Deadline(8))  # waits at most half the budget, then compiles
+    assert allowed(cset, "backend") == ["src/backend/**"] and len(compiles) == 1
+
+
+# --- the ledger: "no contracts" is recorded, never produced by a missing file (issue 17 item 4) --------
+
+def test_a_compiled_set_records_its_agents(tmp_path: Path, state: str) -> None:
+    root = make_project(tmp_path, {"backend": contract("src/**"), "main": "{"})
+    load(root, state)
+    assert store.read_ledger(state, str(root)) == ["backend", "main"]
+
+
+def test_contracts_that_vanish_are_marked_and_never_recorded_as_empty(tmp_path: Path, state: str) -> None:
+    root = make_project(tmp_path, {"backend": contract("src/**")})
+    assert "vanished" not in load(root, state)
+    (root / ".claude" / "contracts" / "backend.json").unlink()
+    assert load(root, state)["vanished"] == ["backend"]
+    assert store.read_ledger(state, str(root)) == ["backend"]
+    (root / ".claude" / "contracts").rmdir()
+    assert load(root, state)["vanished"] == ["backend"]
+
+
+def test_a_confirmed_empty_project_is_not_vanished(tmp_path: Path, state: str) -> None:
+    root = make_project(tmp_path, {"backend": contract("src/**")})
+    load(root, state)
+    (root / ".claude" / "contracts" / "backend.json").unlink()
+    store.write_ledger(state, str(root), [])
+    assert "vanished" not in load(root, state)
+
+
+def test_a_project_never_seen_with_contracts_has_none(tmp_path: Path, state: str) -> None:
+    root = make_project(tmp_path, {})
+    assert "vanished" not in load(root, state)
+    assert store.read_ledger(state, str(root)) is None

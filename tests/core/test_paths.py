@@ -178,9 +178,22 @@ def test_tilde_paths_expand_to_home(raw: str, expected_rel: str) -> None:
     assert target.forms[0] == os.path.normpath(f"/home/u/{expected_rel}")
 
 
-def test_tilde_without_home_is_an_error() -> None:
-    with pytest.raises(InputError, match="HOME is not set"):
-        canonical_target("~/x", "/repo", {"HOME": ""})
+def test_tilde_without_home_uses_the_password_database() -> None:
+    import pwd
+
+    home = pwd.getpwuid(os.getuid()).pw_dir
+    assert canonical_target("~/x", "/repo", {"HOME": ""}).forms[0] == os.path.join(home, "x")
+
+
+def test_tilde_with_no_home_anywhere_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
+
+    def missing(uid: int) -> object:
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", missing)
+    with pytest.raises(InputError, match="home is unknown"):
+        canonical_target("~/x", "/repo", {})
 
 
 def test_tilde_uses_the_process_home_by_default(hermetic_env: object, monkeypatch: pytest.MonkeyPatch) -> None:

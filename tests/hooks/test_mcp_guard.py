@@ -166,3 +166,17 @@ def test_the_installer_registers_both_guards_fail_closed() -> None:
         (handler,) = groups[matcher]
         assert handler["onFailure"] == "block" and handler["timeout"] == 10
         assert handler["command"].rstrip("'").endswith(script)
+
+
+@pytest.mark.parametrize("rel", [".mcp.json", ".claude/agents/x.md", ".claude/skills/s/SKILL.md", ".git/hooks/pre-push",
+                                 ".git/config"])
+def test_with_no_contracts_mcp_writes_to_protected_paths_are_denied(tmp_path: Path, rel: str) -> None:
+    root = make_project(tmp_path, {})
+    event = pre_tool_event("mcp__filesystem__write_file", cwd=root, agent_type="backend", agent_id="a1")
+    event["tool_input"] = {"path": str(root / rel), "content": "x"}
+    run = run_hook_process("hookpact.hooks.mcp_guard", event, {"CLAUDE_PROJECT_DIR": str(root)})
+    assert run.output is not None, run
+    out = run.output["hookSpecificOutput"]
+    assert out["permissionDecision"] == "deny" and "(MCP tool mcp__filesystem__write_file)" in out[
+        "permissionDecisionReason"]
+    assert "may not modify" in out["permissionDecisionReason"]

@@ -432,7 +432,7 @@ def test_a_symlinked_project_directory_is_the_same_project(project: Path, tmp_pa
     assert run_hook_process(MODULE, inside, {"CLAUDE_PROJECT_DIR": str(link)}) == (0, None, "")
     settings = pre_tool_event(path=link / ".claude/settings.json", cwd=link, agent_type="backend", agent_id="ab12")
     code, output, _ = run_hook_process(MODULE, settings, {"CLAUDE_PROJECT_DIR": str(link)})
-    assert code == 0 and output is not None and "part of hookpact's configuration" in output["hookSpecificOutput"][
+    assert code == 0 and output is not None and "is part of hookpact's configuration" in output["hookSpecificOutput"][
         "permissionDecisionReason"]
 
 
@@ -447,3 +447,38 @@ def test_the_main_thread_of_claude_agent_falls_back_to_main(
     event = pre_tool_event(path=project / path, cwd=project, agent_type="reviewer", agent_id=agent_id)
     code, output, _ = run_hook_process(MODULE, event, _env(project))
     assert code == 0 and (output is not None) == denied
+
+
+def test_replacing_the_only_contract_non_atomically_never_opens_an_allow_window(tmp_path: Path) -> None:
+    """Issue 17 item 4: rm + cp of the only contract while hooks run. Every call must be denied."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = make_project(tmp_path, {"main": contract("src/**")})
+    event = pre_tool_event(path=root / "docs" / "x.md", cwd=root)
+    env = {"CLAUDE_PROJECT_DIR": str(root)}
+    assert run_hook_process(MODULE, event, env).output is not None  # compiled once: the ledger knows main
+    path = root / ".claude" / "contracts" / "main.json"
+    text = path.read_text()
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            path.unlink()
+            stop.wait(0.4)  # as long as a checkout or a slow copy may take
+            with open(path, "w") as fh:  # not atomic: an empty, then a partial, then the whole file
+                fh.write(text[: len(text) // 2])
+                fh.flush()
+                fh.write(text[len(text) // 2:])
+            stop.wait(0.2)
+
+    churner = threading.Thread(target=churn)
+    churner.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            runs = list(pool.map(lambda _: run_hook_process(MODULE, event, env), range(16)))
+    finally:
+        stop.set()
+        churner.join()
+    outcomes = [(r.output or {}).get("hookSpecificOutput", {}).get("permissionDecision", "allow") for r in runs]
+    assert outcomes == ["deny"] * len(runs), [r for r in runs if r.output is None]

@@ -35,8 +35,9 @@ while it is invalid the scope hook denies file writes, exactly as for a broken
 def cmd_config_show(args: argparse.Namespace) -> int:
     from hookpact.contracts import compile as compiler
     from hookpact.core import config
+    from hookpact.core.dirs import project_root
 
-    root = os.path.realpath(args.root or os.getcwd())
+    root = project_root(args.root)
     team = args.agent or None
     settings = config.load(root, agent=team)
     errors = compiler.layer_errors(root, team=team)
@@ -86,7 +87,7 @@ def add_parser(sub: Any) -> None:
     csub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     s = csub.add_parser("show", help="every effective setting with its source (file:key, $VAR or default)",
                         description=SHOW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("--root", help="project directory (default: current directory)")
+    s.add_argument("--root", help="project directory (default: the project around the current directory)")
     s.add_argument("--agent", metavar="TYPE", help="show the settings as agent_type TYPE sees them "
                    "(adds its team layer, teams/TYPE/hookpact.json)")
     s.add_argument("--json", action="store_true", help="machine-readable output")

@@ -28,10 +28,11 @@ directories, and its answer is checked. Every finding says what to do. Exit 1 on
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from hookpact.core.dirs import home_dir, project_root
     from hookpact.installer import doctor
 
-    root = os.path.realpath(args.path or os.getcwd())
-    findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary,
+    root = project_root(args.path)
+    findings = doctor.diagnose(root, home_dir() or os.path.expanduser("~"), canary=not args.no_canary,
                                plugin_dirs=args.plugin_dir)
     for finding in findings:
         if args.verbose or finding.level != "ok":
@@ -45,7 +46,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", help="check every layer and run each installed hook on a canary event",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: here)")
+    p.add_argument("path", nargs="?", help="project directory: where you launch claude "
+                   "(default: the project around the current directory)")
     p.add_argument("--no-canary", action="store_true", help="skip running the hook commands")
     p.add_argument("--plugin-dir", action="append", metavar="DIR", help="a plugin directory from `hookpact plugin "
                    "build` that you load with `claude --plugin-dir DIR`: check it and run its hooks (repeatable)")

@@ -34,8 +34,14 @@ a subdirectory the imports are "external" and skipped in -p mode).
 """
 
 
-def _project(value: str | None) -> str:
-    return os.path.realpath(value or os.getcwd())
+def _project(value: str | None, *, create: bool = False) -> str:
+    """PATH (an existing directory; ``--create`` makes it), else the project around the current directory."""
+    from hookpact.core.dirs import project_root
+
+    if value is not None and create and not os.path.lexists(value):
+        os.makedirs(value)
+        print(f"created {os.path.realpath(value)}")
+    return project_root(value)
 
 
 def _home() -> str:
@@ -43,9 +49,13 @@ def _home() -> str:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
+    from hookpact.core.errors import InputError
     from hookpact.installer import layers, settings
 
-    root, home = _project(args.path), _home()
+    try:
+        root, home = _project(args.path, create=args.create and not args.dry_run), _home()
+    except InputError as exc:
+        raise InputError(f"{exc}; `hookpact install PATH --create` makes it") from None
     plan = layers.plan_install(args.scope, root, home, args.python or settings.default_python(),
                                teams=args.team, import_teams=args.import_teams, memory=not args.no_memory)
     for warning in settings.disabled_hooks_warnings(root, home):
@@ -79,10 +89,17 @@ def cmd_install(args: argparse.Namespace) -> int:
         print("Claude Code reads project settings only from the directory it is launched in: "
               f"start `claude` in {root}.")
         from hookpact.contracts import store
+        from hookpact.core.dirs import state_dir
 
-        if not store.contract_files(root):
-            print("No contracts yet: every agent may write anywhere but hookpact's own files. "
-                  "Add one with `hookpact contracts new AGENT --allow 'src/**'`.")
+        agents = [name[: -len(".json")] for name in store.contract_files(root)]
+        try:  # "no contracts" is a state install records, never one a deleted file produces
+            store.write_ledger(state_dir(), root, agents)
+        except OSError as exc:
+            print(f"warning: could not record the project's contracts in {state_dir()}: {exc.strerror}",
+                  file=sys.stderr)
+        if not agents:
+            print("No contracts yet: every agent may write anywhere but hookpact's protected paths "
+                  "(docs/decision-path.md). Add one with `hookpact contracts new AGENT --allow 'src/**'`.")
     return 0
 
 
@@ -124,7 +141,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     p = sub.add_parser("install", help="register hookpact's hooks and instruction layers (default: PATH/.claude)",
                        description=INSTALL_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: current directory)")
+    p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: the project "
+                   "around the current directory, else the current directory)")
     p.add_argument("--scope", choices=SCOPES, default="project", help="which layer to install (default: %(default)s)")
     p.add_argument("--team", action="append", default=[], metavar="NAME",
                    help="also set up team NAME: teams/NAME/CLAUDE.md, a starter contract and agent (repeatable)")
@@ -133,6 +151,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--no-memory", action="store_true", help="settings only: leave every CLAUDE.md alone")
     p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")
     p.add_argument("--python", help="interpreter the hooks run with (default: this one)")
+    p.add_argument("--create", action="store_true", help="create PATH if it does not exist (otherwise refused)")
     p.set_defaults(func=cmd_install)
 
     p = sub.add_parser("uninstall", help="remove what install wrote, restoring files byte for byte when possible",
@@ -140,7 +159,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                                    "--scope project also every team's files). A file nothing else changed since "
                                    "install is restored byte for byte, or removed if install created it; in a "
                                    "changed file only hookpact's entries and blocks go.")
-    p.add_argument("path", nargs="?", help="project directory (default: current directory)")
+    p.add_argument("path", nargs="?", help="project directory (default: the project around the current directory)")
     p.add_argument("--scope", choices=SCOPES, default="project", help="which layer to remove (default: %(default)s)")
     p.add_argument("--no-memory", action="store_true", help="settings only: leave every CLAUDE.md alone")
     p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")

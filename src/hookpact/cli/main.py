@@ -20,17 +20,26 @@ describe what each agent may modify in PATH/.claude/contracts/<agent>.json
 
 
 def _root(value: str | None) -> str:
-    return os.path.realpath(value or os.getcwd())
+    """The project a command answers for: ``--root``, else the one the hooks use (core.dirs.project_root)."""
+    from hookpact.core.dirs import project_root
+
+    return project_root(value)
 
 
 def cmd_contracts_validate(args: argparse.Namespace) -> int:
     from hookpact.contracts import compile as compiler
+    from hookpact.contracts import store
+    from hookpact.core.dirs import state_dir
 
     root = _root(args.root)
-    compiled = compiler.compile_project(root)
+    compiled = store.settle(compiler.compile_project(root), state_dir())
     problems = list(compiled["settings_errors"])
     for messages in compiled["errors"].values():
         problems.extend(messages)
+    if compiled.get("vanished"):
+        problems.append(f"{os.path.join(root, '.claude', 'contracts')}: the contracts of "
+                        f"{', '.join(compiled['vanished'])} are missing or unreadable; every write is denied until "
+                        "you restore them, or confirm with `hookpact contracts accept-empty`")
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     agents = sorted(compiled["contracts"])
@@ -40,7 +49,7 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
         return 1
     if not agents:
         print(f"no contracts in {os.path.join(root, '.claude', 'contracts')}: "
-              "every agent may write anywhere but hookpact's own files")
+              "every agent may write anywhere but hookpact's protected paths")
         return 0
     print(f"{len(agents)} valid contract(s): {', '.join(agents)}")
     policy = compiled["settings"].get("unlisted_agent", "deny")
@@ -49,25 +58,50 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_contracts_explain(args: argparse.Namespace) -> int:
+    from hookpact.contracts import check, store
     from hookpact.contracts import compile as compiler
-    from hookpact.contracts import engine
-    from hookpact.core.dirs import data_dir, state_dir
+    from hookpact.core.dirs import data_dir, home_dir, state_dir
     from hookpact.core.errors import InputError
-    from hookpact.core.paths import canonical_target
+    from hookpact.core.paths import canonical_target, rebase
 
     root = _root(args.root)
-    compiled = compiler.compile_project(root)
     try:
         target = canonical_target(args.path, os.getcwd())
     except InputError as exc:
         print(f"deny: {exc}")
         return 1
-    decision = engine.decide_targets(compiled, args.agent, [target], home=os.environ.get("HOME"),
-                                     state_dir=state_dir(), data_dir=data_dir())
-    if decision.kind == "deny":
-        print(f"deny ({decision.rule}): {decision.reason}")
+    # The same set, root and check the hooks use (store.load's ledger rule included).
+    compiled = store.for_agent(store.settle(compiler.compile_project(root), state_dir()), args.agent)
+    if args.root:
+        target = rebase(target, os.path.abspath(args.root), root)
+    verdict = check.check_targets(compiled, args.agent, [target], main_thread=args.agent == "main",
+                                  home=home_dir(), state_dir=state_dir(), data_dir=data_dir())
+    if verdict.kind == "deny":
+        print(f"deny ({verdict.rule}): {verdict.reason}")
+    else:
+        by = f" by {verdict.pattern!r} in {verdict.file}" if verdict.pattern else ""
+        print(f"allow ({verdict.rule}): {check.agent_label(args.agent)} may modify {target.display}{by}")
+    print(f"  project: {compiled['root']}")
+    return 1 if verdict.kind == "deny" else 0
+
+
+def cmd_contracts_accept_empty(args: argparse.Namespace) -> int:
+    from hookpact.contracts import compile as compiler
+    from hookpact.contracts import store
+    from hookpact.core.dirs import state_dir
+
+    root = _root(args.root)
+    compiled = compiler.compile_project(root)
+    remembered = store.read_ledger(state_dir(), root)
+    if store.agents_of(compiled):
+        print(f"{root} has contracts ({', '.join(store.agents_of(compiled))}); nothing to accept")
         return 1
-    print(f"allow ({decision.rule}): {engine.agent_label(args.agent)} may modify {target.display}")
+    store.write_ledger(state_dir(), root, [])
+    if remembered:
+        print(f"recorded: {root} has no contracts now (it had {', '.join(remembered)}); every agent may write "
+              "anywhere but hookpact's protected paths")
+    else:
+        print(f"recorded: {root} has no contracts; every agent may write anywhere but hookpact's protected paths")
     return 0
 
 
@@ -92,10 +126,14 @@ def cmd_contracts_overlaps(args: argparse.Namespace) -> int:
 
 
 def cmd_contracts_new(args: argparse.Namespace) -> int:
-    from hookpact.contracts import scaffold
+    from hookpact.contracts import compile as compiler
+    from hookpact.contracts import scaffold, store
+    from hookpact.core.dirs import state_dir
 
-    path = scaffold.new_contract(_root(args.root), args.agent, allow=args.allow, forbid=args.forbid,
+    root = _root(args.root)
+    path = scaffold.new_contract(root, args.agent, allow=args.allow, forbid=args.forbid,
                                  description=args.description, force=args.force)
+    store.settle(compiler.compile_project(root), state_dir())  # the ledger now knows this agent
     print(f"wrote {path}; check it with `hookpact contracts validate`")
     return 0
 
@@ -124,16 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
                                            "is the main thread.")
     csub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
     p = csub.add_parser("validate", help="check every contract against the schema; errors name file and key")
-    p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.set_defaults(func=cmd_contracts_validate)
     p = csub.add_parser("explain", help="may AGENT modify PATH? prints the decision and the rule behind it",
                         description="Exit status 0 if allowed, 1 if denied.")
     p.add_argument("path", help="file path (relative to the current directory, or absolute)")
     p.add_argument("--agent", required=True, help="agent_type as Claude Code reports it; 'main' for the main thread")
-    p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.set_defaults(func=cmd_contracts_explain)
     p = csub.add_parser("overlaps", help="list paths that two agents both own")
-    p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.add_argument("--all", action="store_true", help="include the main thread's contract")
     p.add_argument("--limit", type=int, default=5, help="examples shown per pair (default: %(default)s)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any overlap exists (for CI)")
@@ -144,9 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow", action="append", default=[], metavar="GLOB", help="allowed glob (repeatable)")
     p.add_argument("--forbid", action="append", default=[], metavar="GLOB", help="forbidden glob (repeatable)")
     p.add_argument("--description", default="", help="what the agent is for")
-    p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.add_argument("--force", action="store_true", help="overwrite an existing contract")
     p.set_defaults(func=cmd_contracts_new)
+    p = csub.add_parser("accept-empty", help="confirm that the project has no contracts any more",
+                        description="When every contract of a project that had some is gone (deleted, moved, or "
+                                    "unreadable), hookpact denies every write instead of allowing everything. Run "
+                                    "this to confirm the project really has no contracts now.")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
+    p.set_defaults(func=cmd_contracts_accept_empty)
 
     from hookpact.cli import rules as rules_cli
 

@@ -9,7 +9,10 @@ from typing import Any
 
 
 def _root(value: str | None) -> str:
-    return os.path.realpath(value or os.getcwd())
+    """``--root``, else the project the hooks would use (core.dirs.project_root)."""
+    from hookpact.core.dirs import project_root
+
+    return project_root(value)
 
 
 def _project_shell_settings(root: str) -> dict[str, Any]:
@@ -48,7 +51,9 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
     from hookpact.shell.targets import glob_words, resolve_all
 
     root = _root(args.root)
-    cwd = os.path.realpath(args.cwd) if args.cwd else (os.getcwd() if not args.root else root)
+    from hookpact.core.dirs import existing_dir
+
+    cwd = existing_dir(args.cwd) if args.cwd else (os.getcwd() if not args.root else root)
     env = {**os.environ, "CLAUDE_PROJECT_DIR": root}
     ctx = HookContext(env, Deadline(30.0), root, state_dir(env))
     print(f"command: {args.command}")
@@ -97,12 +102,12 @@ def add_parser(sub: Any) -> None:
                            description="The dangerous-command rule pack the Bash guard applies to every agent.")
     rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     p = rsub.add_parser("list", help="every rule with its mode for this project")
-    p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.set_defaults(func=cmd_rules_list)
     p = rsub.add_parser("explain", help="what the Bash guard decides for COMMAND, which rule and which part of it",
                         description="Exit status 0 if the command would run, 1 if it would be denied (or asked).")
     p.add_argument("command", help="the Bash command, quoted as one argument")
     p.add_argument("--agent", default="main", help="agent_type as Claude Code reports it (default: main)")
-    p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.add_argument("--cwd", help="directory the command runs in (default: the current directory)")
     p.set_defaults(func=cmd_rules_explain)

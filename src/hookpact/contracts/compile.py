@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     compiled = compile_project(args.root)
     try:
         write_cache(compiled, args.state_dir)
+        store.record(compiled, args.state_dir)
     except OSError as exc:
         if not args.print:
             raise

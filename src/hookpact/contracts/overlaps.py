@@ -11,7 +11,7 @@ import os
 import re
 from typing import Any
 
-from hookpact.contracts.engine import first_match
+from hookpact.contracts.check import first_match
 
 SAMPLE_NAME = "example"
 

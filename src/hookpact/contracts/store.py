@@ -6,6 +6,17 @@ settings layer (core.config.fingerprint: name, size, mtime, inode; the HOOKPACT_
 settings). When the fingerprint no longer matches, the compiler runs once in a
 separate, isolated interpreter, so this process never imports jsonschema or
 pathspec, and an edited contract is picked up with no manual step.
+
+Single flight: a stale cache is recompiled by one hook at a time (an ``flock`` on a lock
+file beside the cache); the others wait within their deadline and re-read the cache, so
+fifty hooks racing a contract edit compile once.
+
+The ledger (``contracts/ledger/<key>.json`` in the state dir) records which agents had contracts:
+the compiler writes it whenever it compiles a non-empty set, ``hookpact install`` and
+``hookpact contracts accept-empty`` record "no contracts". A set that compiles empty while
+the ledger names agents is marked ``vanished``, and ``contracts.check`` denies every write:
+an ``rm`` + ``cp`` of the only contract, or a checkout that deletes it, never opens a
+window in which everything is allowed.
 """
 
 from __future__ import annotations
@@ -86,6 +97,62 @@ def cache_path(state_dir: str, root: str) -> str:
     return os.path.join(state_dir, "contracts", f"{cache_key(root)}.json")
 
 
+def ledger_path(state_dir: str, root: str) -> str:
+    return os.path.join(state_dir, "contracts", "ledger", f"{cache_key(root)}.json")
+
+
+def read_ledger(state_dir: str, root: str) -> list[str] | None:
+    """The agents last recorded with contracts for ``root`` ([] = "no contracts" confirmed), or None."""
+    data = read_cache(ledger_path(state_dir, root))
+    if data is None or data.get("root") != root or not isinstance(data.get("agents"), list):
+        return None
+    return [str(agent) for agent in data["agents"]]
+
+
+def write_ledger(state_dir: str, root: str, agents: list[str]) -> str:
+    """Record the agents that have contracts in ``root`` (atomically). Raises OSError."""
+    from hookpact.core.dirs import open_private
+
+    path = ledger_path(state_dir, root)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"root": root, "agents": sorted(agents)}, fh)
+    os.replace(tmp, path)
+    return path
+
+
+def agents_of(cset: dict[str, Any]) -> list[str]:
+    """Every agent with a contract file, valid or not."""
+    return sorted({*cset.get("contracts", {}), *cset.get("errors", {})})
+
+
+def record(cset: dict[str, Any], state_dir: str) -> None:
+    """Remember a non-empty set's agents (never an empty one: only a person confirms that)."""
+    agents = agents_of(cset)
+    if agents and read_ledger(state_dir, cset["root"]) != agents:
+        write_ledger(state_dir, cset["root"], agents)
+
+
+def settle(cset: dict[str, Any], state_dir: str) -> dict[str, Any]:
+    """For cold callers that compiled in process (explain, validate, doctor): record, then annotate."""
+    try:
+        record(cset, state_dir)
+    except OSError:
+        pass  # a read-only state dir: the hooks' own compile records it, or nothing can
+    return annotate(cset, state_dir)
+
+
+def annotate(cset: dict[str, Any], state_dir: str) -> dict[str, Any]:
+    """``cset`` marked ``vanished`` when it is empty but the ledger remembers contracts."""
+    if agents_of(cset):
+        return cset
+    remembered = read_ledger(state_dir, cset["root"])
+    if remembered:
+        return {**cset, "vanished": remembered}
+    return cset
+
+
 def read_cache(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -105,15 +172,74 @@ def is_fresh(cache: dict[str, Any] | None, root: str, stamps: list[list[object]]
     )
 
 
+class _SingleFlight:
+    """An exclusive ``flock`` on ``path``, waited for within ``deadline`` (less ``reserve`` to compile).
+
+    Best effort: a lock file that cannot be opened, or a wait that would leave too little
+    time to compile, proceeds without the lock (the compile is idempotent; this only saves work).
+    """
+
+    def __init__(self, path: str, deadline: Deadline, reserve: float) -> None:
+        self.path, self.deadline, self.reserve = path, deadline, reserve
+        self.fd: int | None = None
+
+    def __enter__(self) -> _SingleFlight:
+        import fcntl
+        import time
+
+        from hookpact.core.dirs import open_private
+
+        try:
+            self.fd = open_private(self.path, os.O_RDWR)
+        except OSError:
+            return self
+        pause = 0.005
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                pass
+            except OSError:
+                break
+            left = self.deadline.remaining() - self.reserve
+            if left <= 0:
+                break
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+        os.close(self.fd)
+        self.fd = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
 def load(root: str, state_dir: str, deadline: Deadline) -> dict[str, Any]:
-    """The compiled contract set for ``root``; compiles it first if stale."""
+    """The compiled contract set for ``root``; compiles it first if stale (one process at a time)."""
     root = os.path.realpath(root)
     stamps = fingerprint(root)
     path = cache_path(state_dir, root)
     cache = read_cache(path)
     if is_fresh(cache, root, stamps):
         assert cache is not None
-        return cache
+        return annotate(cache, state_dir)
+    # Leave at least half of what is left (and 1 s) to compile if the wait runs long.
+    reserve = max(1.0, deadline.remaining() / 2)
+    with _SingleFlight(f"{path}.lock", deadline, reserve):
+        # Whoever held the lock before us may have compiled exactly this: re-read first.
+        cache = read_cache(path)
+        if is_fresh(cache, root, fingerprint(root)):
+            assert cache is not None
+            return annotate(cache, state_dir)
+        return annotate(compile_now(root, state_dir, deadline), state_dir)
+
+
+def compile_now(root: str, state_dir: str, deadline: Deadline) -> dict[str, Any]:
+    """Compile ``root``'s contracts in an isolated child interpreter (it writes the cache and ledger)."""
+    path = cache_path(state_dir, root)
     code, out, err = run_command(
         [sys.executable, "-I", "-m", "hookpact.contracts.compile", "--root", root, "--state-dir", state_dir,
          "--print"],

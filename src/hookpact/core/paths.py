@@ -76,10 +76,12 @@ def canonical_target(raw: object, cwd: str, env: Mapping[str, str] | None = None
         raise InputError(f"the path '{shown}' contains characters that are not valid Unicode") from None
     path = raw
     if path.startswith("~"):
-        home = (env or os.environ).get("HOME")
+        from hookpact.core.dirs import home_dir
+
+        home = home_dir(env)
         if path == "~" or path.startswith("~/"):
             if not home:
-                raise InputError(f"the path '{shown}' starts with ~ but HOME is not set")
+                raise InputError(f"the path '{shown}' starts with ~ but the account's home is unknown")
             path = home + path[1:]
         else:
             raise InputError(f"the path '{shown}' names another user's home directory")

@@ -21,6 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from hookpact.contracts.check import Verdict
     from hookpact.core.paths import Target
     from hookpact.core.runner import HookContext
     from hookpact.rules.pack import Finding
@@ -57,33 +58,34 @@ def read_only_at_a_glance(command: str) -> bool:
 
 
 class Judge:
-    """The contract side of one decision: targets through the engine, unresolved items through the policy."""
+    """The contract side of one decision: targets through ``contracts.check``, unresolved items through the policy."""
 
     def __init__(self, cset: dict[str, Any], agent: str, agent_id: str | None, ctx: HookContext) -> None:
-        from hookpact.core.dirs import data_dir
+        from hookpact.core.dirs import data_dir, home_dir
 
         self.cset = cset
         self.agent = agent
         self.main_thread = agent_id is None
         self.ctx = ctx
-        self.home = ctx.env.get("HOME")
+        self.home = home_dir(ctx.env)
         self.data_dir = data_dir(ctx.env)
 
-    def decide(self, targets: list[Target]) -> Decision:
-        from hookpact.contracts import engine
+    def decide(self, targets: list[Target]) -> Verdict:
+        from hookpact.contracts import check
         from hookpact.core.paths import rebase
 
         targets = [rebase(t, self.ctx.project_dir, self.cset["root"]) for t in targets]
-        return engine.decide_targets(self.cset, self.agent, targets, home=self.home, state_dir=self.ctx.state_dir,
-                                     main_thread=self.main_thread, data_dir=self.data_dir)
+        return check.check_targets(self.cset, self.agent, targets, main_thread=self.main_thread, home=self.home,
+                                   state_dir=self.ctx.state_dir, data_dir=self.data_dir)
 
-    def contract(self) -> tuple[dict[str, Any] | None, Decision | None]:
-        from hookpact.contracts import engine
+    def contract(self) -> tuple[dict[str, Any] | None, Verdict | None]:
+        from hookpact.contracts import check
 
-        return engine.resolve_contract(self.cset, self.agent, main_thread=self.main_thread)
+        return check.resolve_contract(self.cset, self.agent, main_thread=self.main_thread)
 
     def writes(self, analysis: Analysis) -> tuple[Decision | None, list[Unresolved]]:
         """(a deny for the first target the contract refuses, or None; everything unresolved)."""
+        from hookpact.contracts import check
         from hookpact.shell import targets as shell_targets
 
         resolver = shell_targets.Resolver(env=self.ctx.env, home=self.home, deadline=self.ctx.deadline)
@@ -92,42 +94,41 @@ class Judge:
         for write, tops, trees in resolved:
             if tops:
                 # a link itself is judged where it is; what is written through it, where it leads
-                decision = self.decide(tops if write.kind == "link" else resolver.through_links(tops))
-                if decision.kind == "deny":
-                    return self.attributed(decision, write.excerpt), []
+                verdict = self.decide(tops if write.kind == "link" else resolver.through_links(tops))
+                if verdict.blocks:
+                    return self.attributed(verdict, write.excerpt), []
             pending.extend(trees)
         if pending:
             contract, _early = self.contract()
             root = self.cset["root"]
             for tree in pending:
-                # hookpact's own files below a tree are looked up, not listed: a huge tree that holds
-                # none of them (node_modules) costs nothing when the contract covers it.
-                protected = resolver.selected(tree, shell_targets.protected_below(
+                # hookpact's protected paths below a tree are looked up, not listed (check.protected_below).
+                protected = resolver.selected(tree, check.protected_below(
                     tree.top, root, self.home, self.ctx.state_dir, self.data_dir))
                 if protected:
-                    decision = self.decide(resolver.through_links(protected))
-                    if decision.kind == "deny":
-                        return self.attributed(decision, tree.write.excerpt), []
+                    verdict = self.decide(resolver.through_links(protected))
+                    if verdict.blocks:
+                        return self.attributed(verdict, tree.write.excerpt), []
                 if contract is None or shell_targets.subtree_covered(contract, root, tree.top):
                     continue
                 below = resolver.descendants(tree) or []
                 if below:
-                    decision = self.decide(resolver.through_links(below))
-                    if decision.kind == "deny":
-                        return self.attributed(decision, tree.write.excerpt), []
+                    verdict = self.decide(resolver.through_links(below))
+                    if verdict.blocks:
+                        return self.attributed(verdict, tree.write.excerpt), []
         return None, [*analysis.unresolved, *resolver.unresolved]
 
-    def attributed(self, decision: Decision, excerpt: str) -> Decision:
-        return Decision("deny", reason=f"{decision.reason} (Bash: `{excerpt}`)", rule=decision.rule, source=NAME)
+    def attributed(self, verdict: Verdict | Decision, excerpt: str) -> Decision:
+        return Decision("deny", reason=f"{verdict.reason} (Bash: `{excerpt}`)", rule=verdict.rule, source=NAME)
 
     def unresolved(self, items: list[Unresolved], command: str) -> Decision | None:
         """The policy's answer for writes hookpact cannot resolve."""
-        from hookpact.contracts import engine
+        from hookpact.contracts import check
 
         reasons = list(dict.fromkeys(f"{u.reason} (`{u.excerpt}`)" for u in items))
         summary = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
         contract, early = self.contract()
-        if early is not None and early.kind == "deny":
+        if early is not None and early.blocks:
             return Decision("deny", reason=f"{early.reason} This Bash command may write files hookpact cannot "
                             f"identify: {summary}.", rule=early.rule, source=NAME)
         if contract is None:
@@ -139,7 +140,7 @@ class Judge:
         policy = str(contract.get("unresolved_writes", "deny"))
         if policy == "allow":
             return None
-        reason = (f"hookpact: {engine.agent_label(self.agent)} ran a Bash command whose file writes cannot be "
+        reason = (f"hookpact: {check.agent_label(self.agent)} ran a Bash command whose file writes cannot be "
                   f"checked against {contract['file']}: {summary}. Use the Write or Edit tool for file changes "
                   "(they are checked exactly), or spell the paths out literally in the command. "
                   f"(outputs.unresolved_writes is {policy!r})")

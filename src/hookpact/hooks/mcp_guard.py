@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from hookpact.contracts import engine, store
+from hookpact.contracts import check, store
 from hookpact.core.decision import Decision, deny
-from hookpact.core.dirs import data_dir
+from hookpact.core.dirs import data_dir, home_dir
 from hookpact.core.errors import InputError
 from hookpact.core.events import agent_of
 from hookpact.core.paths import canonical_target, rebase
@@ -121,9 +121,8 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if not raws and kind == "unknown":
         return None
     cset = store.for_agent(store.load(ctx.project_dir, ctx.state_dir, ctx.deadline), agent)
-    home = ctx.env.get("HOME")
     if not raws:
-        contract, early = engine.resolve_contract(cset, agent, main_thread=agent_id is None)
+        contract, early = check.resolve_contract(cset, agent, main_thread=agent_id is None)
         if early is not None and early.kind == "deny":
             return Decision("deny", reason=f"{early.reason} (MCP tool {tool_name} looks like it writes files.)",
                             rule=early.rule, source=NAME)
@@ -133,7 +132,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
         if policy == "allow":
             return None
         return Decision("ask" if policy == "ask" else "deny", rule="outputs.unresolved_writes", source=NAME,
-                        reason=f"hookpact: {engine.agent_label(agent)} called {tool_name}, which looks like it "
+                        reason=f"hookpact: {check.agent_label(agent)} called {tool_name}, which looks like it "
                         f"writes files, but its input names no path hookpact can check against {contract['file']}. "
                         f"Use the Write or Edit tool for file changes. (outputs.unresolved_writes is {policy!r})")
     try:
@@ -143,14 +142,14 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
         bases = dict.fromkeys((event["cwd"], ctx.project_dir))
         targets = [canonical_target(raw, base, ctx.env) for raw in raws for base in bases]
     except InputError as exc:
-        return deny(f"hookpact: {engine.agent_label(agent)} may not modify this path through {tool_name}: {exc}. "
+        return deny(f"hookpact: {check.agent_label(agent)} may not modify this path through {tool_name}: {exc}. "
                     "Use a plain path inside the project.", rule="unusable-path", source=NAME)
     targets = [rebase(t, ctx.project_dir, cset["root"]) for t in targets]
-    decision = engine.decide_targets(cset, agent, targets, home=home, state_dir=ctx.state_dir,
-                                     main_thread=agent_id is None, data_dir=data_dir(ctx.env))
-    if decision.kind == "deny":
-        return Decision("deny", reason=f"{decision.reason} (MCP tool {tool_name})", rule=decision.rule, source=NAME)
-    return decision
+    verdict = check.check_targets(cset, agent, targets, main_thread=agent_id is None, home=home_dir(ctx.env),
+                                  state_dir=ctx.state_dir, data_dir=data_dir(ctx.env))
+    if verdict.kind == "deny":
+        return Decision("deny", reason=f"{verdict.reason} (MCP tool {tool_name})", rule=verdict.rule, source=NAME)
+    return verdict.decision(NAME)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,15 +1,16 @@
 """Scope hook: PreToolUse on Write|Edit|NotebookEdit, held to per-agent contracts.
 
-Identity comes from ``agent_type``/``agent_id`` (main thread: neither). The target
-comes from ``tool_input.file_path`` or ``notebook_path``. Enforcing: anything that
-prevents a decision denies.
+Thin: parse -> resolve the target -> ``contracts.check`` -> write. Identity comes from
+``agent_type``/``agent_id`` (main thread: neither). The target comes from
+``tool_input.file_path`` or ``notebook_path``. Enforcing: anything that prevents a
+decision denies.
 """
 
 from __future__ import annotations
 
-from hookpact.contracts import engine, store
+from hookpact.contracts import check, store
 from hookpact.core.decision import deny
-from hookpact.core.dirs import data_dir
+from hookpact.core.dirs import data_dir, home_dir
 from hookpact.core.errors import InputError
 from hookpact.core.events import agent_of
 from hookpact.core.paths import canonical_target, rebase
@@ -46,12 +47,12 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     try:
         targets = [canonical_target(raw, event["cwd"], ctx.env) for raw in raws]
     except InputError as exc:
-        return deny(f"hookpact: {engine.agent_label(agent)} may not modify this path: {exc}. "
+        return deny(f"hookpact: {check.agent_label(agent)} may not modify this path: {exc}. "
                     "Use a plain path inside the project.", rule="unusable-path", source=NAME)
     cset = store.for_agent(store.load(ctx.project_dir, ctx.state_dir, ctx.deadline), agent)
     targets = [rebase(target, ctx.project_dir, cset["root"]) for target in targets]
-    return engine.decide_targets(cset, agent, targets, home=ctx.env.get("HOME"), state_dir=ctx.state_dir,
-                                 main_thread=agent_id is None, data_dir=data_dir(ctx.env))
+    return check.check_targets(cset, agent, targets, main_thread=agent_id is None, home=home_dir(ctx.env),
+                               state_dir=ctx.state_dir, data_dir=data_dir(ctx.env)).decision(NAME)
 
 
 def main(argv: list[str] | None = None) -> int:

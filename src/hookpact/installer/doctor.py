@@ -292,9 +292,14 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
                                 f"hookpact install {root} (or, for a plugin: hookpact doctor --plugin-dir DIR)"))
     # Contracts.
     from hookpact.contracts import compile as compiler
+    from hookpact.contracts import store
+    from hookpact.core.dirs import state_dir as current_state_dir
 
-    compiled = compiler.compile_project(root)
+    compiled = store.settle(compiler.compile_project(root), current_state_dir())
     problems = [m for ms in compiled["errors"].values() for m in ms]  # settings layers: check_config_layers
+    if compiled.get("vanished"):
+        problems.append(f"the contracts of {', '.join(compiled['vanished'])} are missing or unreadable, so every "
+                        "write is denied; restore them, or confirm with `hookpact contracts accept-empty`")
     for problem in problems:
         findings.append(Finding("error", "contracts", problem, "fix it; `hookpact contracts validate` rechecks"))
     if not problems:

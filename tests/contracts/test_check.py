@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hookpact.contracts import engine
+from hookpact.contracts import check
 from hookpact.contracts.compile import compile_project
 from hookpact.core.decision import Decision
 from hookpact.core.paths import canonical_target
@@ -21,10 +21,15 @@ class Project:
         self.root, self.home, self.state = root, home, state
         self.cset = compile_project(str(root))
 
-    def decide(self, agent: str, *raws: str) -> Decision:
+    def verdict(self, agent: str, *raws: str, main_thread: bool = False) -> check.Verdict:
         env = {"HOME": str(self.home)}
         targets = [canonical_target(raw, str(self.root), env) for raw in raws]
-        return engine.decide_targets(self.cset, agent, targets, home=str(self.home), state_dir=str(self.state))
+        return check.check_targets(self.cset, agent, targets, main_thread=main_thread, home=str(self.home),
+                                   state_dir=str(self.state))
+
+    def decide(self, agent: str, *raws: str) -> Decision:
+        """The hook's outcome for the verdict (``pass``/``deny``, source ``scope``)."""
+        return self.verdict(agent, *raws).decision()
 
 
 @pytest.fixture
@@ -168,7 +173,7 @@ def test_the_user_settings_are_protected(tmp_path: Path, agent: str, path: str) 
     project = build(tmp_path, {"main": contract("/**")}, {"contracts": {"unlisted_agent": "allow"}})
     decision = project.decide(agent, path)
     assert (decision.kind, decision.rule) == ("deny", "protected")
-    assert "is part of Claude Code/hookpact's configuration" in decision.reason
+    assert "user settings" in decision.reason
     assert f"~/{path[2:]}" in decision.reason
 
 
@@ -198,7 +203,8 @@ def test_a_symlinked_state_directory_is_protected_by_both_spellings(tmp_path: Pa
 
 def test_protection_is_by_path_not_by_prefix(tmp_path: Path) -> None:
     project = build(tmp_path, {})
-    for path in (".claude/settings.json.bak", ".claude/contracts-old/x", ".claude/agents/backend.md",
+    for path in (".claude/settings.json.bak", ".claude/contracts-old/x", ".claude/agents-old/backend.md",
+                 ".git/config.d/x", ".github/hooks/x", "src/.mcp.json",
                  f"{project.home}/.claude/projects/x.jsonl", f"{project.state}-other/x"):
         assert project.decide("main", path).rule == "no-contracts", path
 
@@ -367,3 +373,214 @@ def test_decisions_are_independent_of_the_regex_cache_order(team: Project) -> No
 def test_allowed_globs_are_not_looser_than_they_read(tmp_path: Path, path: str, kind: str) -> None:
     project = build(tmp_path, {"docs": contract("*.md", "docs/", "src/a[!x]b")})
     assert project.decide("docs", str(project.root / path)).kind == kind
+
+
+# --- the protected table (issue 12 item 4) ------------------------------------------------------------
+
+NEW_PROTECTED = [
+    ".claude/agents/x.md",
+    ".claude/agents",
+    ".claude/commands/deploy.md",
+    ".claude/skills/s/SKILL.md",
+    ".claude/hooks/guard.sh",
+    ".mcp.json",
+    ".MCP.json",
+    ".git/hooks/pre-commit",
+    ".git/hooks",
+    ".git/config",
+    ".Git/Config",
+]
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("path", NEW_PROTECTED)
+@pytest.mark.parametrize("contracts", [{}, {"main": contract("**"), "backend": contract("**")}],
+                         ids=["no-contracts", "allow-all"])
+def test_what_claude_code_and_git_trust_is_protected(tmp_path: Path, agent: str, path: str,
+                                                     contracts: dict[str, Any]) -> None:
+    project = build(tmp_path, contracts, {"contracts": {"unlisted_agent": "allow"}} if contracts else None)
+    verdict = project.verdict(agent, path)
+    assert (verdict.kind, verdict.rule) == ("deny", "protected")
+    assert verdict.target == path and verdict.pattern.casefold() == str(project.root / path).casefold()
+
+
+@pytest.mark.parametrize("where", ["package", "prefix"])
+def test_hookpacts_code_and_its_python_environment_are_protected(tmp_path: Path, where: str) -> None:
+    import sys
+
+    base = check.package_dir() if where == "package" else sys.prefix
+    project = build(tmp_path, {"main": contract("/**")})
+    for path in (f"{base}/x.py", f"{base}/lib/evil.pth", base):
+        verdict = project.verdict("main", path)
+        assert (verdict.kind, verdict.rule) == ("deny", "protected"), path
+        assert base in verdict.reason
+
+
+@pytest.mark.parametrize("rel", [".claude.json", ".claude/session-env/abc/sessionstart-hook-0.sh",
+                                 ".claude/agents/a.md", ".claude/plugins/cache/p/hooks/hooks.json"])
+def test_claude_codes_user_state_is_protected(tmp_path: Path, rel: str) -> None:
+    project = build(tmp_path, {})
+    assert project.verdict("main", f"{project.home}/{rel}").rule == "protected"
+
+
+def test_managed_settings_are_protected(tmp_path: Path) -> None:
+    project = build(tmp_path, {"main": contract("/**")})
+    verdict = project.verdict("main", "/etc/claude-code/managed-settings.json")
+    assert verdict.rule == "protected" and "managed settings" in verdict.reason
+
+
+def test_a_symlinked_team_directory_is_protected_where_it_leads(tmp_path: Path) -> None:
+    project = build(tmp_path, {"main": contract("/**")})
+    elsewhere = tmp_path / "elsewhere" / "backend"
+    elsewhere.mkdir(parents=True)
+    (project.root / "teams").mkdir()
+    (project.root / "teams" / "backend").symlink_to(elsewhere)
+    check._ENTRY_CACHE.clear()
+    assert project.verdict("main", f"{elsewhere}/hookpact.json").rule == "protected"
+    assert project.verdict("main", f"{elsewhere}/CLAUDE.md").kind == "allow"
+
+
+def test_a_symlinked_contracts_directory_is_protected_where_it_leads(tmp_path: Path) -> None:
+    project = build(tmp_path, {"main": contract("/**")})
+    elsewhere = tmp_path / "shared-contracts"
+    (project.root / ".claude" / "contracts").rename(elsewhere)
+    (project.root / ".claude" / "contracts").symlink_to(elsewhere)
+    check._ENTRY_CACHE.clear()
+    assert project.verdict("main", f"{elsewhere}/main.json").rule == "protected"
+
+
+def test_a_git_worktrees_own_and_common_git_dirs_are_protected(tmp_path: Path) -> None:
+    project = build(tmp_path, {"main": contract("/**")})
+    common = tmp_path / "main-repo" / ".git"
+    gitdir = common / "worktrees" / "wt"
+    gitdir.mkdir(parents=True)
+    (gitdir / "commondir").write_text("../..\n")
+    (project.root / ".git").write_text(f"gitdir: {gitdir}\n")
+    check._ENTRY_CACHE.clear()
+    assert project.verdict("main", f"{common}/hooks/post-checkout").rule == "protected"
+    assert project.verdict("main", f"{common}/config").rule == "protected"
+    assert project.verdict("main", f"{gitdir}/config").rule == "protected"
+    assert project.verdict("main", f"{common}/objects/ab/cd").kind == "allow"
+
+
+def test_protected_paths_lists_every_entry_of_the_table(tmp_path: Path) -> None:
+    import sys
+
+    project = build(tmp_path, {})
+    (project.root / "teams" / "web").mkdir(parents=True)
+    check._ENTRY_CACHE.clear()
+    paths = check.protected_paths(str(project.root), str(project.home), str(project.state), str(tmp_path / "data"))
+    expected = {str(project.root / rel) for rel in (".claude/settings.json", ".claude/contracts", ".claude/agents",
+                                                    ".claude/commands", ".claude/skills", ".mcp.json", ".git/hooks",
+                                                    ".git/config", "teams/web/hookpact.json")}
+    expected |= {f"{project.home}/.claude/settings.json", f"{project.home}/.claude/session-env", str(project.state),
+                 str(tmp_path / "data"), check.package_dir(), sys.prefix, "/etc/claude-code"}
+    assert expected <= set(paths)
+    assert all(os.path.isabs(p) for p in paths) and len(paths) == len(set(paths))
+
+
+def test_protected_below_finds_existing_entries_under_a_tree(tmp_path: Path) -> None:
+    project = build(tmp_path, {"main": contract("**")})
+    (project.root / ".git" / "hooks").mkdir(parents=True)
+    found = {t.raw for t in check.protected_below(canonical_target(str(project.root), "/"), str(project.root),
+                                                  str(project.home), str(project.state))}
+    assert {str(project.root / ".git" / "hooks"), str(project.root / ".claude" / "contracts")} <= found
+    assert check.protected_below(canonical_target(str(project.root / "src"), "/"), str(project.root),
+                                 str(project.home), str(project.state)) == []
+
+
+# --- HOME unknown (issue 17 item 1) -------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/somewhere/.claude/settings.json", "/x/y/.CLAUDE/hookpact.json", "/u/.claude.json",
+                                  "/u/.claude/session-env/s/hook.sh"])
+def test_without_a_home_the_home_files_are_denied_wherever_they_are(tmp_path: Path, path: str) -> None:
+    project = build(tmp_path, {"main": contract("/**")})
+    verdict = check.check_targets(project.cset, "main", [canonical_target(path, "/")], home=None,
+                                  state_dir=str(project.state))
+    assert verdict.rule == "protected" and "HOME is unknown" in verdict.reason
+
+
+def test_without_a_home_other_files_are_decided_by_the_contract(tmp_path: Path) -> None:
+    project = build(tmp_path, {"main": contract("/**")})
+    verdict = check.check_targets(project.cset, "main", [canonical_target("/u/.claude/projects/x.jsonl", "/")],
+                                  home=None, state_dir=str(project.state))
+    assert verdict.kind == "allow"
+
+
+# --- the verdict explains itself ------------------------------------------------------------------------
+
+def test_an_allow_names_the_rule_the_file_and_the_pattern(team: Project) -> None:
+    verdict = team.verdict("backend", "src/backend/api.py")
+    assert (verdict.kind, verdict.rule, verdict.file, verdict.pattern, verdict.target) == (
+        "allow", "outputs.allowed_modifications[0]", ".claude/contracts/backend.json", "src/backend/**",
+        "src/backend/api.py")
+    assert not verdict.blocks and verdict.decision().kind == "pass"
+
+
+def test_a_forbid_names_the_pattern(team: Project) -> None:
+    verdict = team.verdict("backend", "src/backend/tls/k.pem")
+    assert (verdict.file, verdict.pattern) == (".claude/contracts/backend.json", "**/*.pem")
+    assert verdict.blocks and verdict.decision("mcp_guard").source == "mcp_guard"
+
+
+def test_a_verdict_is_immutable_and_compares_by_value(team: Project) -> None:
+    verdict = team.verdict("backend", "src/backend/api.py")
+    with pytest.raises(AttributeError):
+        verdict.kind = "deny"  # type: ignore[misc]
+    assert verdict == team.verdict("backend", "src/backend/api.py") and hash(verdict)
+    assert set(verdict.as_dict()) == {"kind", "rule", "reason", "file", "pattern", "target"}
+
+
+def test_the_main_thread_of_an_agent_session_falls_back_to_main(team: Project) -> None:
+    assert team.verdict("writer", "docs/x.txt", main_thread=True).rule == "outputs.allowed_modifications[0]"
+    assert team.verdict("writer", "docs/x.txt").rule == "unlisted_agent=deny"
+
+
+# --- vanished contracts (issue 17 item 4) --------------------------------------------------------------
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_vanished_contracts_deny_every_agent(tmp_path: Path, agent: str) -> None:
+    project = build(tmp_path, {})
+    project.cset = {**project.cset, "vanished": ["backend"]}
+    verdict = project.verdict(agent, "src/x.py")
+    assert (verdict.kind, verdict.rule) == ("deny", "contracts-vanished")
+    assert "hookpact contracts accept-empty" in verdict.reason and "backend" in verdict.reason
+    contract_, early = check.resolve_contract(project.cset, agent)
+    assert contract_ is None and early == verdict
+
+
+def test_an_interpreter_prefix_around_the_whole_project_is_not_protected(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    project = build(tmp_path, {})
+    monkeypatch.setattr(sys, "prefix", "/")
+    monkeypatch.setattr(sys, "exec_prefix", str(tmp_path))
+    check._ENTRY_CACHE.clear()
+    try:
+        assert project.verdict("main", "src/x.py").kind == "allow"
+        assert "/" not in check.protected_paths(str(project.root), str(project.home), str(project.state))
+    finally:
+        check._ENTRY_CACHE.clear()
+
+
+# --- the sandbox's two entry points keep their shape --------------------------------------------------
+
+@pytest.mark.parametrize(("contracts", "settings", "agent", "main_thread", "expected"), [
+    ({"backend": contract("src/**")}, None, "backend", False, ("contract", "backend")),
+    ({"main": contract("docs/**")}, None, "reviewer", True, ("contract", "main")),
+    ({"main": contract("docs/**")}, None, "reviewer", False, ("deny", "unlisted_agent=deny")),
+    ({"main": contract("docs/**")}, {"contracts": {"unlisted_agent": "allow"}}, "x", False,
+     ("allow", "unlisted_agent=allow")),
+    ({"main": contract("docs/**")}, {"contracts": {"unlisted_agent": "main"}}, "x", False, ("contract", "main")),
+    ({}, None, "anyone", False, ("allow", "no-contracts")),
+    ({"backend": "{"}, None, "backend", False, ("deny", "broken-contract")),
+])
+def test_resolve_contract_answers_with_a_contract_or_a_verdict(
+        tmp_path: Path, contracts: dict[str, Any], settings: Any, agent: str, main_thread: bool,
+        expected: tuple[str, str]) -> None:
+    project = build(tmp_path, contracts, settings)
+    found, early = check.resolve_contract(project.cset, agent, main_thread=main_thread)
+    assert (found is None) != (early is None)
+    got = ("contract", found["agent"]) if found is not None else (early.kind, early.rule)  # type: ignore[union-attr]
+    assert got == expected
