@@ -1,7 +1,7 @@
 """Bash guard: PreToolUse on Bash, held to the same contracts as file tools, plus the dangerous-command rules.
 
 The command (``tool_input.command``) is parsed with a bash grammar (``hookpact.shell``);
-every file it would modify goes through ``core.paths`` and ``contracts.engine`` exactly
+every file it would modify goes through ``core.paths`` and ``contracts.check`` exactly
 like a ``Write``. What cannot be resolved (a target behind a variable, an inline
 ``python -c`` that may write, a command that does not parse) follows the contract's
 ``outputs.unresolved_writes`` policy. The rule pack (``hookpact.rules``) denies or warns

@@ -38,7 +38,7 @@ def extension(path: str) -> str:
 def owner_note(root: str, path: str, ctx: HookContext) -> str:
     import os
 
-    from hookpact.contracts import engine, store
+    from hookpact.contracts import check, store
     from hookpact.core.errors import ContractError
 
     try:
@@ -48,7 +48,7 @@ def owner_note(root: str, path: str, ctx: HookContext) -> str:
     if not cset.get("contracts"):
         return ""
     form = os.path.realpath(path)
-    owners = engine.owners(cset, form, cset["root"], exclude="")
+    owners = check.owners(cset, form, cset["root"], exclude="")
     if owners:
         return "Owned under the contracts by: " + ", ".join(owners) + "."
     return "No subagent's contract covers this file (the main thread coordinates it)."

@@ -43,10 +43,10 @@ def session_tmp(env: Mapping[str, str], session_id: str) -> str:
 
 def policy_for(cset: dict[str, Any], agent: str, *, main_thread: bool, env: Mapping[str, str],
                protected: tuple[str, ...], session_id: str) -> Policy:
-    from hookpact.contracts import engine
+    from hookpact.contracts import check
 
-    contract, early = engine.resolve_contract(cset, agent, main_thread=main_thread)
-    allow_all = contract is None and early is not None and early.kind == "pass"
+    contract, early = check.resolve_contract(cset, agent, main_thread=main_thread)
+    allow_all = contract is None and early is not None and early.kind == "allow"
     return derive(agent, contract, allow_all, root=cset["root"], protected=protected,
                   temp_roots=temp_roots(env), tmp=session_tmp(env, session_id))
 
@@ -73,15 +73,12 @@ def confine(decision: Decision, event: dict[str, Any], cset: dict[str, Any], age
 
 
 def protected_paths(root: str, env: Mapping[str, str], state_dir: str, data_dir: str) -> tuple[str, ...]:
-    """What no confined command may write: hookpact's configuration, code, interpreter and state."""
-    import glob
+    """What no confined command may write: every path the contract check protects, and the whole
+    ``.claude`` directories of the project and the home (the sandbox never grants them)."""
+    from hookpact.contracts import check
+    from hookpact.core.dirs import home_dir
 
-    import hookpact
-
-    home = env.get("HOME") or os.path.expanduser("~")
-    paths = [os.path.join(root, ".claude"), os.path.join(root, ".mcp.json"), os.path.join(root, ".git", "hooks"),
-             os.path.join(root, ".git", "config"), *glob.glob(os.path.join(glob.escape(root), "teams", "*",
-                                                                                "hookpact.json")),
-             os.path.join(home, ".claude"), os.path.join(home, ".claude.json"), state_dir, data_dir,
-             sys.prefix, sys.base_prefix, os.path.dirname(os.path.abspath(hookpact.__file__)), "/etc/claude-code"]
+    home = home_dir(env)
+    whole = [os.path.join(root, ".claude"), *([os.path.join(home, ".claude")] if home else [])]
+    paths = [*check.protected_paths(root, home, state_dir, data_dir), *whole]
     return tuple(dict.fromkeys(os.path.realpath(p) for p in paths))
