@@ -318,13 +318,15 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
                                     f"make {existing} writable for this user"))
         else:
             findings.append(Finding("ok", directory, f"the {label} directory is writable"))
-    try:
-        keys = [n for n in os.listdir(data_dir()) if n.endswith(".key")]
-    except OSError:
-        keys = []
-    if not keys:
-        findings.append(Finding("warn", data_dir(), "no audit key yet",
-                                "it is created by the first audited event; run one claude session"))
+    from hookpact.audit.handout import key_health
+
+    for level, message, fix in key_health(state_dir(), data_dir()):
+        findings.append(Finding(level, data_dir(), message, fix))
+    # The kernel sandbox of Bash commands.
+    from hookpact.sandbox.health import findings as sandbox_findings
+
+    for level, where, message, fix in sandbox_findings(os.environ):
+        findings.append(Finding(level, where, message, fix))
     # The launch-directory caveat.
     here = os.path.realpath(launch_dir or os.getcwd())
     if here != root and here.startswith(root + os.sep):
