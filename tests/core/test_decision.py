@@ -24,13 +24,17 @@ def test_equal_decisions_are_equal_and_hash_alike() -> None:
 @pytest.mark.parametrize(
     ("decision", "expected"),
     [
-        (passed(), {"kind": "pass", "reason": "", "rule": "", "context": "", "source": "", "notice": "", "updated_input": None}),
+        (passed(), {"kind": "pass", "reason": "", "rule": "", "context": "", "source": "",
+          "notice": "", "updated_input": None}),
         (passed("no-contracts", source="scope"),
-         {"kind": "pass", "reason": "", "rule": "no-contracts", "context": "", "source": "scope", "notice": "", "updated_input": None}),
+         {"kind": "pass", "reason": "", "rule": "no-contracts", "context": "", "source": "scope",
+          "notice": "", "updated_input": None}),
         (deny("why", rule="protected", source="scope"),
-         {"kind": "deny", "reason": "why", "rule": "protected", "context": "", "source": "scope", "notice": "", "updated_input": None}),
+         {"kind": "deny", "reason": "why", "rule": "protected", "context": "", "source": "scope",
+          "notice": "", "updated_input": None}),
         (Decision("context", context="hello"),
-         {"kind": "context", "reason": "", "rule": "", "context": "hello", "source": "", "notice": "", "updated_input": None}),
+         {"kind": "context", "reason": "", "rule": "", "context": "hello", "source": "",
+          "notice": "", "updated_input": None}),
     ],
 )
 def test_helpers_and_as_dict(decision: Decision, expected: dict[str, str]) -> None:
