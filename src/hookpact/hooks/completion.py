@@ -138,6 +138,13 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
             checks = None
         if checks is not None:
             decision = gate(event, ctx, agent, agent_id, checks, rec)
+    if name != "SessionEnd" and section is not None and isinstance(section.get("spend"), dict):
+        try:
+            from hookpact.runaway import spend
+
+            spend.turn_end(event, ctx, section, agent)
+        except Exception as exc:
+            rec["spend_error"] = f"{type(exc).__name__}: {exc}"
     if name != "SessionEnd" and section is not None:
         try:  # hook failures and denial streaks: runaway_watch does it per turn, but not for SDK callbacks
             from hookpact.runaway.triggers import scan_and_escalate
