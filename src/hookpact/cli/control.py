@@ -115,11 +115,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines += ["", f"SPEND LEDGER UNREADABLE: {spend_error}; tool calls and prompts under a spend limit are "
                       "refused until `hookpact resume --spend` starts a new ledger"]
     elif spend_rows:
-        lines += ["", f"{'spend limit':<48} {'period':<16} {'spent':>10} {'limit':>10} {'used':>6}  state"]
+        lines += ["", f"{'spend: period':<16} {'spent':>10} {'limit':>10} {'used':>6}  {'state':<9}  scope"]
         for row in spend_rows:
             used = row["spent"] / row["limit"] if row["limit"] else 0.0
-            lines.append(f"{row['scope'][:48]:<48} {row['period_id']:<16} {row['spent']:>10.4f} "
-                         f"{row['limit']:>10.2f} {used:>6.0%}  {row['state']}")
+            lines.append(f"{row['period_id']:<16} {row['spent']:>10.4f} {row['limit']:>10.2f} {used:>6.0%}  "
+                         f"{row['state']:<9}  {row['scope']}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
