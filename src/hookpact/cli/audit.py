@@ -267,3 +267,6 @@ def add_parser(subparsers: Any) -> None:
                    help="initial key file (audit-<kid>.initial.key), if it is kept elsewhere (repeatable)")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.set_defaults(func=cmd_verify)
+    from hookpact.cli import audit_export
+
+    audit_export.add_parsers(sub)
