@@ -5,6 +5,7 @@ again; every tool call that ran and every decision is a span, a decision the chi
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import pytest
 
 from hookpact.audit.export import record_id
 from hookpact.cli.main import main as hookpact_main
+from tests.support.browser import open_page
 from tests.support.otlp_receiver import OtlpReceiver
 
 from .harness import RunClaude, agent_call, hookpact_cli, write_agent
@@ -90,3 +92,14 @@ def test_a_session_with_a_subagent_is_exported_once_also_across_a_killed_exporte
             assert span["parent"] == parent["span_id"] and span["trace_id"] == parent["trace_id"]
     assert {s["trace_id"] for s in spans.values() if s["attributes"]["session.id"] == session} == {
         next(iter(tool_spans.values()))["trace_id"]}
+
+    # The same session as an HTML report, opened in headless Chromium: lanes for main and the helper,
+    # the denial with its reason, no console error.
+    page = e2e_repo.parent / "report.html"
+    assert hookpact_cli(e2e_home, "audit", "report", "--html", str(page)).returncode == 0
+    dom, console = open_page(page, screenshot=e2e_repo.parent / "report.png")
+    assert console == []
+    assert 'data-lane="main"' in dom and 'data-lane="helper #' in dom
+    (denial,) = [r for r in records if r.get("decision") == "deny"]
+    assert dom.count('class="denial"') == 1 and str(e2e_repo / "README.md") in dom
+    assert denial["reason"] in html.unescape(dom)

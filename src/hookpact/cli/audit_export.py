@@ -35,6 +35,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from hookpact.audit import report
+    from hookpact.audit.reader import Filter
+    from hookpact.core.dirs import data_dir, state_dir
+
+    flt = Filter(session=args.session, since=args.since, until=args.until)
+    path = report.write_report(state_dir(), data_dir(), args.output, flt, verify=not args.no_verify)
+    print(f"wrote {path}")
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("export", help="send audit records to an OpenTelemetry collector (OTLP/HTTP): logs and spans",
                        description="One OTel log record per audit record and one span per hookpact decision and "
@@ -51,3 +62,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--poll", type=float, default=1.0, help="with --follow: send new records at least this often")
     p.add_argument("-v", "--verbose", action="store_true", help="print progress to stderr")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="one self-contained HTML file: timelines per session, denials, hook "
+                                      "durations, costs, verify status")
+    p.add_argument("--html", dest="output", required=True, metavar="FILE", help="where to write the report")
+    p.add_argument("--session", help="only this session (a prefix is enough)")
+    p.add_argument("--since", help="records at or after: 30s, 10m, 2h, 3d, or 2026-11-21T10:00:00Z (UTC)")
+    p.add_argument("--until", help="records at or before, same forms as --since")
+    p.add_argument("--no-verify", action="store_true", help="leave out the chain verification")
+    p.set_defaults(func=cmd_report)
