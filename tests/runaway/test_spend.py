@@ -58,8 +58,8 @@ def test_alerts_fire_once_per_threshold_and_the_limit_refuses_at_100_percent() -
     covered = [("project:/p|day:2026-12-07", 1.0)]
     seen = []
     for delta in (0.3, 0.3, 0.1, 0.2, 0.2, 0.5):
-        seen.append([a.ratio for a in spend.account(data, transcript="t", delta_of=lambda c, d=delta: d,
-                                                    covered=covered, alert_at=[0.5, 0.8], now=NOW)])
+        seen.append([a.ratio for a in spend.account(data, delta=delta, covered=covered, alert_at=[0.5, 0.8],
+                                                    now=NOW)])
     assert seen == [[], [0.5], [], [0.8], [], []]
     key, spent, limit = spend.over(data, covered)  # type: ignore[misc]
     assert (key, limit) == ("project:/p|day:2026-12-07", 1.0) and spent == pytest.approx(1.6)

@@ -1,12 +1,15 @@
 """Spend limits: what the agents cost, counted as the usage arrives, against limits per session, agent
 type, project and machine, per day, month or in total (``runaway.spend``).
 
-The ledger is one file, ``<state dir>/runaway/spend.json``, changed only under its lock
-(:func:`state.locked_update`, atomic replace), so parallel sessions never lose an increment. It
-holds, per transcript, how far it was read and what its recent messages were counted at, so each
-turn end reads only the lines appended since (usage is counted once per API message id, at its
-latest value, as :mod:`runaway.transcript` does), and per limit and period what was spent, which
-alerts went out and whether a person lifted the limit.
+The ledger is one small file, ``<state dir>/runaway/spend.json``, changed only under its lock
+(:func:`state.locked_update`, atomic replace), so parallel sessions never lose an increment: per
+limit and period what was spent, which alerts went out and whether a person lifted the limit; the
+hooks read it on every tool call. Beside it, one cursor per transcript
+(``runaway/spend-cursors/<hash>.json``: how far it was read and what its last messages were counted
+at), written under the same lock right after the ledger, so each turn end reads only the lines
+appended since (usage is counted once per API message id, at its latest value, as
+:mod:`runaway.transcript` does). A crash between the two writes counts that turn again: too much,
+never too little.
 
 Periods are UTC: ``day:2026-12-07``, ``month:2026-12``, ``total``. Amounts are in the price table's
 currency (``runaway.costs``; USD by default).
@@ -32,7 +35,8 @@ PERIODS = ("day", "month", "total")
 DEFAULT_ALERTS = (0.5, 0.8)
 LEDGER = ("runaway", "spend.json")
 #: Message ids remembered per transcript, so a message spread over several lines counts once.
-RECENT_MESSAGES = 64
+RECENT_MESSAGES = 16
+CURSORS = ("runaway", "spend-cursors")
 #: At most this much of a transcript is read per turn end.
 CHUNK = 16 * 1024 * 1024
 KEEP_DAYS = 40
@@ -179,14 +183,10 @@ class Alert:
         return f"Alert({self.key!r}, {self.ratio})"
 
 
-def account(data: dict[str, Any], *, transcript: str, delta_of: Any, covered: list[tuple[str, float]],
-            alert_at: list[float], now: float) -> list[Alert]:
-    """Add what ``transcript`` cost since its last reading to every limit in ``covered``; the alerts
-    now due (each threshold once per limit and period) (pure but for ``delta_of``)."""
-    cursors = data.setdefault("transcripts", {})
-    cursor = cursors.setdefault(transcript, {})
-    delta = float(delta_of(cursor))
-    cursor["seen"] = int(now)
+def account(data: dict[str, Any], *, delta: float, covered: list[tuple[str, float]], alert_at: list[float],
+            now: float) -> list[Alert]:
+    """Add ``delta`` (what an agent cost since its transcript was last read) to every limit in
+    ``covered``; the alerts now due (each threshold once per limit and period) (pure)."""
     spent = data.setdefault("spent", {})
     alerted = data.setdefault("alerted", {})
     known = data.setdefault("limits", {})
@@ -217,9 +217,6 @@ def _prune(data: dict[str, Any], now: float) -> None:
             if (period.startswith("day:") and period < oldest_day) or (
                     period.startswith("month:") and period < oldest_month):
                 del entries[key]
-    cursors = data.get("transcripts") or {}
-    for name in [n for n, c in cursors.items() if now - float(c.get("seen", now)) > KEEP_DAYS * 86400]:
-        del cursors[name]
 
 
 def over(data: dict[str, Any], covered: list[tuple[str, float]]) -> tuple[str, float, float] | None:
@@ -271,9 +268,58 @@ def count_turn(state_dir: str, config: dict[str, Any], event: dict[str, Any], ag
         return []
     when = time.time() if now is None else now
     covered = applicable(config, str(event.get("session_id") or "unknown"), agent, project, when)
-    return locked_update(ledger_path(state_dir),
-                         lambda data: account(data, transcript=path, delta_of=lambda c: read_usage(path, c, prices),
-                                              covered=covered, alert_at=config["alert_at"], now=when), wait)
+    where = cursor_path(state_dir, path)
+    cursor: dict[str, Any] = {}
+
+    def change(data: dict[str, Any]) -> list[Alert]:
+        from hookpact.runaway.state import read_json
+
+        cursor.update(read_json(where))  # a lost cursor re-reads the transcript: counts too much, never too little
+        alerts = account(data, delta=read_usage(path, cursor, prices), covered=covered, alert_at=config["alert_at"],
+                         now=when)
+        today = period_id("day", when)
+        if data.get("swept") != today:
+            data["swept"] = today
+            _sweep_cursors(state_dir, when)
+        return alerts
+
+    def then() -> None:
+        _write_json(where, cursor)
+
+    return locked_update(ledger_path(state_dir), change, wait, then=then)
+
+
+def cursor_path(state_dir: str, transcript_path: str) -> str:
+    import hashlib
+
+    name = hashlib.sha256(transcript_path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return os.path.join(state_dir, *CURSORS, f"{name}.json")
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    from hookpact.core.dirs import open_private
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+def _sweep_cursors(state_dir: str, now: float) -> None:
+    """Once a day: forget the cursors of transcripts not read for ``KEEP_DAYS``."""
+    folder = os.path.join(state_dir, *CURSORS)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if now - os.stat(path).st_mtime > KEEP_DAYS * 86400:
+                os.unlink(path)
+        except OSError:
+            continue
 
 
 def turn_end(event: dict[str, Any], ctx: Any, section: dict[str, Any] | None, agent: str) -> list[str]:

@@ -87,8 +87,10 @@ def read_strict(path: str, lock_fd: int | None = None) -> dict[str, Any]:
     return data
 
 
-def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float, *, strict: bool = True) -> T:
-    """``change(data)`` under the file's lock; the data is written back if it changed.
+def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float, *, strict: bool = True,
+                  then: Callable[[], None] | None = None) -> T:
+    """``change(data)`` under the file's lock; the data is written back if it changed, then
+    ``then()`` runs, still under the lock (for a companion file that must never be ahead of this one).
 
     ``strict`` (counters that enforce something): a corrupt or deleted file raises
     :class:`StateUnreadable` and is left as it is, never silently replaced by fresh counters."""
@@ -104,7 +106,7 @@ def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float,
                     raise StateBusy(f"{path} stayed locked for {wait:.2f}s") from None
                 time.sleep(0.003)
         data = read_strict(path, fd) if strict else read_json(path)
-        before = json.dumps(data, sort_keys=True)
+        before = json.dumps(data, sort_keys=True, separators=(",", ":"))
         result = change(data)
         after = json.dumps(data, sort_keys=True, separators=(",", ":"))
         if after != before:
@@ -114,6 +116,8 @@ def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float,
             os.replace(tmp, path)
             if strict and os.fstat(fd).st_size < len(WRITTEN):
                 os.pwrite(fd, WRITTEN, 0)
+        if then is not None:
+            then()
         return result
     finally:
         os.close(fd)
