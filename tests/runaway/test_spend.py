@@ -71,6 +71,16 @@ def test_alerts_fire_once_per_threshold_and_the_limit_refuses_at_100_percent() -
     assert spend.over(data, [("project:/p|day:2026-12-08", 1.0)]) is None  # the next day starts from zero
 
 
+def test_old_periods_and_old_sessions_are_forgotten() -> None:
+    data: dict[str, Any] = {}
+    day = 86400
+    spend.account(data, delta=1.0, covered=[("session:old|total", 9.0), ("machine|day:2026-10-01", 9.0),
+                                            ("machine|month:2026-10", 99.0)], alert_at=[0.5], now=NOW - 60 * day)
+    spend.account(data, delta=1.0, covered=[("session:new|total", 9.0)], alert_at=[0.5], now=NOW)
+    assert set(data["spent"]) == {"session:new|total", "machine|month:2026-10"}
+    assert set(data["touched"]) == {"session:new|total"}
+
+
 def _configure(project: Path, section: dict[str, Any]) -> None:
     (project / ".claude").mkdir(parents=True, exist_ok=True)
     (project / ".claude" / "hookpact.json").write_text(json.dumps({"runaway": section}))

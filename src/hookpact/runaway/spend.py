@@ -37,8 +37,9 @@ LEDGER = ("runaway", "spend.json")
 #: Message ids remembered per transcript, so a message spread over several lines counts once.
 RECENT_MESSAGES = 16
 CURSORS = ("runaway", "spend-cursors")
-#: At most this much of a transcript is read per turn end.
-CHUNK = 16 * 1024 * 1024
+#: At most this much of a transcript is read per turn end (a long transcript read for the first time
+#: is caught up over the next turn ends).
+CHUNK = 4 * 1024 * 1024
 KEEP_DAYS = 40
 
 
@@ -190,8 +191,12 @@ def account(data: dict[str, Any], *, delta: float, covered: list[tuple[str, floa
     spent = data.setdefault("spent", {})
     alerted = data.setdefault("alerted", {})
     known = data.setdefault("limits", {})
+    touched = data.setdefault("touched", {})
+    today = period_id("day", now)
     fired = []
     for key, limit in covered:
+        if key.startswith("session:"):
+            touched[key] = today  # a session's "total" never rolls over: forgotten once the session is old
         if delta > 0:
             spent[key] = round(float(spent.get(key, 0.0)) + delta, 9)
         known[key] = limit
@@ -210,11 +215,13 @@ def account(data: dict[str, Any], *, delta: float, covered: list[tuple[str, floa
 def _prune(data: dict[str, Any], now: float) -> None:
     oldest_day = "day:" + time.strftime("%Y-%m-%d", time.gmtime(now - KEEP_DAYS * 86400))
     oldest_month = "month:" + time.strftime("%Y-%m", time.gmtime(now - 400 * 86400))
-    for table in ("spent", "alerted", "limits", "lifted"):
+    touched = data.get("touched") or {}
+    stale = {key for key, day in touched.items() if day < oldest_day}
+    for table in ("spent", "alerted", "limits", "lifted", "touched"):
         entries = data.get(table) or {}
         for key in list(entries):
             period = key.rsplit("|", 1)[-1]
-            if (period.startswith("day:") and period < oldest_day) or (
+            if key in stale or (period.startswith("day:") and period < oldest_day) or (
                     period.startswith("month:") and period < oldest_month):
                 del entries[key]
 
