@@ -63,3 +63,45 @@ def test_a_daily_limit_alerts_at_50_and_80_percent_then_refuses_the_next_tool_ca
                    if use["input"]["command"] == "echo after"]
     after = scripted_api.tool_results()[after_id]
     assert not after.is_error and "after" in after.text
+
+
+def test_two_parallel_sessions_sharing_a_project_limit_overshoot_it_by_at_most_one_turn_each(
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+) -> None:
+    import threading
+
+    from .scripted_api import marker
+
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    configure(e2e_repo, {"spend": {"project": {"day": 1.0}},
+                         "costs": {"prices": {"*": {"input": 1000.0, "output": 0.0}}}})
+    scripted_api.set_scripts({name: [[bash(f"echo {name}{i}")] for i in range(9)] for name in ("a", "b")})
+
+    threads = [threading.Thread(target=run_claude, args=(e2e_repo, f"{marker(name)} go")) for name in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+
+    results = scripted_api.tool_results()
+    ran = {name: 0 for name in ("a", "b")}
+    refused = {name: 0 for name in ("a", "b")}
+    for tid, use in scripted_api.issued_tool_uses("Bash").items():
+        result = results[tid]
+        if result.is_error:
+            assert "spend limit" in result.text
+            refused[use["script"]] += 1
+        else:
+            ran[use["script"]] += 1
+    # Each request costs 0.1 and is counted when its turn ends: a call is allowed only while the counted
+    # spend is below 1.0, and each session has at most one request not counted yet.
+    assert 9 <= sum(ran.values()) <= 12 and refused["a"] and refused["b"]
+    # No increment lost between the two sessions: the ledger holds what the transcripts say, less at most
+    # each session's last message (not yet in its transcript at Stop).
+    by_hand = 0.0
+    for path in (e2e_home / ".claude" / "projects").rglob("*.jsonl"):
+        ids = {json.loads(line)["message"]["id"] for line in path.read_text().splitlines()
+               if json.loads(line).get("type") == "assistant"}
+        by_hand += 0.1 * len(ids)
+    (row,) = json.loads(hookpact_cli(e2e_home, "status", "--json").stdout)["spend"]
+    assert by_hand - 0.2 - 1e-6 <= row["spent"] <= by_hand + 1e-6
