@@ -22,10 +22,8 @@ Metrics (prometheus_client conventions: ``_total`` counters, base units, ``hookp
 
 from __future__ import annotations
 
-import calendar
 import json
 import os
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -114,10 +112,10 @@ def _merge_hist(a: _Hist, b: _Hist) -> _Hist:
 
 
 def _epoch(ts: str) -> float | None:
-    try:
-        return calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) + float(ts[19:23] or 0)
-    except (ValueError, IndexError):
-        return None
+    from hookpact.audit.export import epoch_ns
+
+    ns = epoch_ns(ts)
+    return None if ns is None else ns / 1e9
 
 
 class Snapshot:

@@ -18,6 +18,7 @@ from collections import deque
 from typing import Any
 
 from hookpact.audit import reader
+from hookpact.audit.export import epoch_ns
 
 SLOTS = 120
 MAX_SESSIONS = 40
@@ -28,16 +29,8 @@ LABELS = {"ran": "ran", "warn": "warned", "failed": "failed", "deny": "denied"}
 
 
 def _epoch(ts: Any) -> float | None:
-    if not isinstance(ts, str) or len(ts) < 19:
-        return None
-    import calendar
-
-    try:
-        whole = calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
-    except ValueError:
-        return None
-    frac = ts[20:23] if len(ts) >= 23 and ts[19] == "." else "0"
-    return whole + int(frac.ljust(3, "0")) / 1000
+    ns = epoch_ns(ts)
+    return None if ns is None else ns / 1e9
 
 
 def outcome(rec: dict[str, Any]) -> str | None:
@@ -61,7 +54,7 @@ def lane_of(rec: dict[str, Any]) -> str:
 
 
 class Session:
-    """A session's marks as counts per (lane, time bucket). Buckets start 10 ms wide and double (merging
+    """A session's marks as counts per (lane, time bucket). Buckets start 100 ms wide and double (merging
     pairs, which is exact) whenever there are more than ``MAX_BUCKETS``, so memory stays bounded however
     long the session is."""
 
@@ -73,7 +66,7 @@ class Session:
         self.last: float | None = None
         self.records = 0
         self.buckets: dict[tuple[str, int], dict[str, int]] = {}
-        self.width = 0.01
+        self.width = 0.1
         self.lanes: dict[str, int] = {}
         self.denials = 0
 
