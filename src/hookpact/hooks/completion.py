@@ -137,7 +137,11 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
             rec["gate_error"] = f"{type(exc).__name__}: {exc}"
             checks = None
         if checks is not None:
-            decision = gate(event, ctx, agent, agent_id, checks, rec)
+            try:
+                decision = gate(event, ctx, agent, agent_id, checks, rec)
+            except Exception as exc:  # e.g. a damaged counter file: the stop goes ahead, the record is kept
+                rec["gate"] = "error"
+                rec["gate_error"] = f"{type(exc).__name__}: {exc}"
     if name != "SessionEnd" and section is not None and isinstance(section.get("spend"), dict):
         try:
             from hookpact.runaway import spend
