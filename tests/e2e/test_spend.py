@@ -55,6 +55,12 @@ def test_a_daily_limit_alerts_at_50_and_80_percent_then_refuses_the_next_tool_ca
     (ratio,) = metrics["hookpact_spend_ratio"].samples
     assert ratio.labels == {"scope": f"project:{e2e_repo}", "period": "day"} and ratio.value >= 1.0
 
+    # The next prompt is blocked before it reaches the model.
+    requests_before = len(scripted_api.requests)
+    blocked = run_claude(e2e_repo, "one more thing", check=False)
+    assert len(scripted_api.requests) == requests_before
+    assert "hookpact spend limit" in json.dumps(blocked.events) and "prompts are refused" in json.dumps(blocked.events)
+
     # A person lifts the limit for the rest of the day: the next session's tool calls run again.
     assert hookpact_cli(e2e_home, "resume", "--spend").returncode == 0
     scripted_api.set_scripts({"main": [[bash("echo after")]]})
