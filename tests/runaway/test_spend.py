@@ -237,3 +237,26 @@ def test_status_as_a_process_prints_no_traceback_on_a_corrupt_stop_file(hermetic
         proc = subprocess.run([sys.executable, "-m", "hookpact", *argv], capture_output=True, text=True,
                               env=dict(os.environ), timeout=60, check=False)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr and str(path) in proc.stderr
+
+
+_CHILD = """
+import json, sys
+from hookpact.hooks import runaway
+code = runaway.main()
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+raise SystemExit(code)
+"""
+
+
+def test_the_runaway_hook_with_spend_limits_imports_no_observability_library(
+        hermetic_env: Any, tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    _configure(project, {"spend": {"machine": {"day": 5}}})
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
+    proc = subprocess.run([sys.executable, "-I", "-c", _CHILD], input=json.dumps(_pre(project)), capture_output=True,
+                          text=True, env=env, timeout=60, check=True)
+    loaded = set(json.loads(proc.stderr[proc.stderr.index("["):]))
+    assert "hookpact.runaway.spend" in loaded
+    heavy = ("prometheus_client", "opentelemetry", "google.protobuf", "hookpact.audit.metrics",
+             "hookpact.audit.export", "hookpact.audit.report", "subprocess", "argparse")
+    assert not {m for m in loaded for h in heavy if m == h or m.startswith(h + ".")}
