@@ -260,3 +260,24 @@ def test_the_runaway_hook_with_spend_limits_imports_no_observability_library(
     heavy = ("prometheus_client", "opentelemetry", "google.protobuf", "hookpact.audit.metrics",
              "hookpact.audit.export", "hookpact.audit.report", "subprocess", "argparse")
     assert not {m for m in loaded for h in heavy if m == h or m.startswith(h + ".")}
+
+
+def test_session_end_counts_what_reached_the_transcripts_late_subagents_included(
+        hermetic_env: Any, tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    _configure(project, {"spend": {"agent_type": {"day": 100}}, "costs": {"prices": PRICES}})
+    main_transcript = project / "s1.jsonl"
+    main_transcript.write_text(assistant("m1") + assistant("m2"))
+    subagents = project / "s1" / "subagents"
+    subagents.mkdir(parents=True)
+    (subagents / "agent-a1.jsonl").write_text(assistant("w1") + assistant("w2") + assistant("w3"))
+    (subagents / "agent-a1.meta.json").write_text(json.dumps({"agentType": "worker"}))
+    env = {"CLAUDE_PROJECT_DIR": str(project)}
+    end = {"session_id": "s1", "transcript_path": str(main_transcript), "cwd": str(project),
+           "hook_event_name": "SessionEnd", "reason": "other"}
+    assert run_hook_process("hookpact.hooks.completion", end, env).code == 0
+    rows = {r["scope"]: r["spent"] for r in spend.current_rows(str(hermetic_env.state_dir))}
+    assert rows == {"agent_type:main": pytest.approx(0.2), "agent_type:worker": pytest.approx(0.3)}
+    assert run_hook_process("hookpact.hooks.completion", end, env).code == 0  # counted once
+    rows = {r["scope"]: r["spent"] for r in spend.current_rows(str(hermetic_env.state_dir))}
+    assert rows == {"agent_type:main": pytest.approx(0.2), "agent_type:worker": pytest.approx(0.3)}
