@@ -229,11 +229,18 @@ def test_status_and_resume_name_a_corrupt_stop_file_and_the_fix(
     assert hookpact_main(["status"]) == 0
 
 
-def test_status_as_a_process_prints_no_traceback_on_a_corrupt_stop_file(hermetic_env: Any) -> None:
+@pytest.mark.parametrize("damage", ["corrupt", "directory"])
+def test_status_as_a_process_prints_no_traceback_on_a_corrupt_stop_file(hermetic_env: Any, damage: str) -> None:
     path = Path(stops.stops_path(str(hermetic_env.state_dir)))
     path.parent.mkdir(parents=True)
-    path.write_text("{")
-    for argv in (["status"], ["status", "--json"], ["resume", "--agent", "x"]):
+    if damage == "corrupt":
+        path.write_text("{")
+    else:
+        path.mkdir()
+    commands = [["status"], ["status", "--json"], ["resume", "--agent", "x"]]
+    if damage == "directory":
+        commands += [["stop", "--all"], ["resume", "--all"]]
+    for argv in commands:
         proc = subprocess.run([sys.executable, "-m", "hookpact", *argv], capture_output=True, text=True,
                               env=dict(os.environ), timeout=60, check=False)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr and str(path) in proc.stderr

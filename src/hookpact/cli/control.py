@@ -28,7 +28,10 @@ def cmd_stop(args: argparse.Namespace) -> int:
         else:
             current[kind][key] = stops.entry(args.reason)
 
-    stops.update(state_dir(), change)
+    try:
+        stops.update(state_dir(), change)
+    except OSError as exc:
+        return _stops_broken(state_dir(), exc)
     what = "every session on this machine" if kind == "all" else f"{kind[:-1]} {key}"
     print(f"stopped {what}: its next tool call and prompt are denied until `hookpact resume`")
     return 0
@@ -37,10 +40,11 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def _stops_broken(directory: str, exc: Exception) -> int:
     from hookpact.runaway import stops
 
+    path = stops.stops_path(directory)
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    print(f"hookpact: the kill-switch file {stops.stops_path(directory)} cannot be read ({detail}); while it "
-          "is broken every tool call is denied. `hookpact resume --all` removes it (then `hookpact stop` again "
-          "what should stay stopped).", file=sys.stderr)
+    fix = (f"Remove it (`rm -r {path}`)" if isinstance(exc, OSError) else "`hookpact resume --all` removes it")
+    print(f"hookpact: the kill-switch file {path} cannot be read ({detail}); while it is broken every tool call "
+          f"is denied. {fix}, then `hookpact stop` again what should stay stopped.", file=sys.stderr)
     return 1
 
 
