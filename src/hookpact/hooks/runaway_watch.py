@@ -46,7 +46,12 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if event["hook_event_name"] == "PostToolBatch" and isinstance(section.get("spend"), dict):
         from hookpact.runaway import spend
 
-        spend.turn_end(event, ctx, section, agent_of(event)[0])
+        try:
+            spend.turn_end(event, ctx, section, agent_of(event)[0])
+        except Exception as exc:  # logged; what was not counted now is counted at the next turn end
+            from hookpact.hooks.runaway import _note_error
+
+            _note_error(ctx, event, exc, what="spend counting")
     if event["hook_event_name"] == "PostToolUseFailure":
         failure_streak(event, ctx, section)
     from hookpact.runaway.triggers import scan_and_escalate
