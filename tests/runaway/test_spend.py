@@ -31,8 +31,16 @@ def test_limits_are_read_per_scope_and_period() -> None:
     section = {"spend": {"project": {"day": 20, "month": 300}, "session": {"total": 5}, "machine": {"day": 0},
                          "alert_at": [0.8, 0.5]}, "costs": {"currency": "EUR"}}
     assert spend.limits(section) == {"limits": {"project": {"day": 20.0, "month": 300.0}, "session": {"total": 5.0}},
+                                     "agent_types": {},
                                      "alert_at": [0.5, 0.8], "currency": "EUR"}
     assert spend.limits({"spend": {"machine": {"day": -1}}}) is None
+    typed = spend.limits({"spend": {"agent_type": {"day": 10}, "agent_types": {"backend": {"day": 2, "week": 1}}}})
+    assert typed is not None and typed["agent_types"] == {"backend": {"day": 2.0}}
+    assert [limit for _, limit in spend.applicable(typed, "s", "backend", "/p", NOW)] == [2.0]
+    assert [limit for _, limit in spend.applicable(typed, "s", "frontend", "/p", NOW)] == [10.0]
+    only = spend.limits({"spend": {"agent_types": {"main": {"total": 1}}}})
+    assert only is not None and spend.applicable(only, "s", "worker", "/p", NOW) == []
+    assert spend.applicable(only, "s", "main", "/p", NOW) == [("agent_type:main|total", 1.0)]
     assert spend.limits(None) is None
 
 

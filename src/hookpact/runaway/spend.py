@@ -62,14 +62,20 @@ def limits(section: dict[str, Any] | None) -> dict[str, Any] | None:
             amount = row.get(period)
             if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > 0:
                 table.setdefault(scope, {})[period] = float(amount)
-    if not table:
+    types: dict[str, dict[str, float]] = {}
+    for name, row in (raw.get("agent_types") or {}).items() if isinstance(raw.get("agent_types"), dict) else ():
+        if isinstance(row, dict):
+            types[str(name)] = {period: float(row[period]) for period in PERIODS
+                                if isinstance(row.get(period), (int, float)) and not isinstance(row.get(period), bool)
+                                and row[period] > 0}
+    if not table and not any(types.values()):
         return None
     alerts = raw.get("alert_at", list(DEFAULT_ALERTS))
     if not isinstance(alerts, list) or not all(isinstance(a, (int, float)) and 0 < a < 1 for a in alerts):
         alerts = list(DEFAULT_ALERTS)
     costs = (section or {}).get("costs")
     currency = costs.get("currency") if isinstance(costs, dict) else None
-    return {"limits": table, "alert_at": sorted(float(a) for a in alerts),
+    return {"limits": table, "agent_types": types, "alert_at": sorted(float(a) for a in alerts),
             "currency": currency if isinstance(currency, str) and currency else "USD"}
 
 
@@ -89,8 +95,10 @@ def scope_ids(session: str, agent: str, project: str) -> dict[str, str]:
 def applicable(config: dict[str, Any], session: str, agent: str, project: str, now: float) -> list[tuple[str, float]]:
     """(ledger key, limit) of every limit that covers this session, agent type and project now."""
     ids = scope_ids(session, agent, project)
+    own = (config.get("agent_types") or {}).get(agent or "internal")
+    rows = {**config["limits"], **({"agent_type": own} if own is not None else {})}
     return [(f"{ids[scope]}|{period_id(period, now)}", amount)
-            for scope, row in config["limits"].items() for period, amount in row.items()]
+            for scope, row in rows.items() for period, amount in row.items()]
 
 
 def describe(key: str) -> str:
