@@ -304,3 +304,6 @@ def add_parser(subparsers: Any) -> None:
                                    "command/URL in the audit.anchors setting. Keep anchors off this machine: "
                                    "`audit verify --anchors FILE` then detects a log cut or deleted after them.")
     p.set_defaults(func=cmd_anchor)
+    from hookpact.cli import audit_export
+
+    audit_export.add_parsers(sub)

@@ -203,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import control as control_cli
 
     control_cli.add_parser(sub)
+    from hookpact.cli import metrics as metrics_cli
+
+    metrics_cli.add_parser(sub)
     return parser
 
 

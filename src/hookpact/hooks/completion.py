@@ -137,7 +137,22 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
             rec["gate_error"] = f"{type(exc).__name__}: {exc}"
             checks = None
         if checks is not None:
-            decision = gate(event, ctx, agent, agent_id, checks, rec)
+            try:
+                decision = gate(event, ctx, agent, agent_id, checks, rec)
+            except Exception as exc:  # e.g. a damaged counter file: the stop goes ahead, the record is kept
+                rec["gate"] = "error"
+                rec["gate_error"] = f"{type(exc).__name__}: {exc}"
+    if section is not None and isinstance(section.get("spend"), dict):
+        try:
+            from hookpact.runaway import spend
+
+            spend.turn_end(event, ctx, section, agent)
+            if name == "SessionEnd" and isinstance(path, str) and path:
+                # The last messages may have reached the transcripts after Stop and SubagentStop.
+                for sub_event, sub_agent in subagent_events(path, event):
+                    spend.turn_end(sub_event, ctx, section, sub_agent)
+        except Exception as exc:
+            rec["spend_error"] = f"{type(exc).__name__}: {exc}"
     if name != "SessionEnd" and section is not None:
         try:  # hook failures and denial streaks: runaway_watch does it per turn, but not for SDK callbacks
             from hookpact.runaway.triggers import scan_and_escalate
@@ -154,6 +169,26 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     AuditWriter.from_env(ctx.state_dir, data_dir(ctx.env), ctx.env,
                          max_lock_wait=max(0.0, ctx.deadline.remaining() - 1.0)).append(records)
     return decision
+
+
+def subagent_events(session_transcript: str, event: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """(an event naming the subagent's transcript, its agent type) for every subagent of the session."""
+    folder = os.path.join(os.path.splitext(session_transcript)[0], "subagents")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith("agent-") and n.endswith(".jsonl"))
+    except OSError:
+        return []
+    out = []
+    for file_name in names:
+        agent_id = file_name[len("agent-"):-len(".jsonl")]
+        try:
+            with open(os.path.join(folder, f"agent-{agent_id}.meta.json"), encoding="utf-8") as fh:
+                agent_type = str(json.load(fh).get("agentType", ""))
+        except (OSError, ValueError, AttributeError):
+            agent_type = ""
+        out.append(({"session_id": event.get("session_id"), "agent_id": agent_id,
+                     "agent_transcript_path": os.path.join(folder, file_name)}, agent_type))
+    return out
 
 
 def subagent_costs(session_transcript: str, base: dict[str, Any], transcript: Any,

@@ -1,4 +1,4 @@
-"""Runaway hook: PreToolUse (every tool): kill switch, budgets, loop detection.
+"""Runaway hook: PreToolUse (every tool): kill switch, spend limits, budgets, loop detection.
 
 Enforcing (installed with ``onFailure: block``), because the kill switch and the budgets must hold
 even when something is wrong: an unreadable stop file, a crash, a timeout all deny. The loop
@@ -48,12 +48,28 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     section = config.load(ctx.project_dir)
     if section is None:
         return None
+    if isinstance(section.get("spend"), dict):
+        from hookpact.runaway import spend
+
+        limits = spend.limits(section)
+        if limits is not None:
+            refused = spend.check(ctx.state_dir, limits, str(session or "unknown"), agent, ctx.project_dir,
+                                  "tool calls")
+            if refused is not None:
+                return deny(refused, rule="spend-limit", source=NAME)
     loop, budgets = config.loop(section), config.budgets(section)
     if loop is None and not budgets:
         return None
     try:
         return _account(event, ctx, section, agent, agent_id, loop, budgets)
     except Exception as exc:
+        from hookpact.runaway.state import StateUnreadable
+
+        if budgets and isinstance(exc, StateUnreadable):
+            return deny(f"hookpact runaway: the budget counter cannot be trusted: {exc}. Tool calls are denied "
+                        "because a spent budget must not read as a fresh one. Stop now and report this; a person "
+                        "who accepts counting from zero removes that file and its .lock file.",
+                        rule="budget.unreadable", source=NAME)
         if budgets:
             raise  # fail closed: a budget that cannot be counted is not enforced by letting calls through
         _note_error(ctx, event, exc)

@@ -1,7 +1,9 @@
 """Runaway watch: UserPromptSubmit, PostToolUseFailure and PostToolBatch. Enhancing (fails open).
 
-* UserPromptSubmit: while ``hookpact stop`` covers the session, the prompt is blocked (it never
-  reaches the model). Fail-open on purpose: a broken install must not refuse every prompt; the
+* UserPromptSubmit: while ``hookpact stop`` covers the session, or a spend limit covering it is
+  spent (runaway/spend.py), the prompt is blocked (it never reaches the model).
+* PostToolBatch (and UserPromptSubmit): the turn's usage is counted into the spend ledger, and the
+  alerts at 50% and 80% of a limit go out. Fail-open on purpose: a broken install must not refuse every prompt; the
   tool calls stay fail-closed in the runaway hook.
 * PostToolUseFailure: failure streaks per agent, escalated when they reach
   ``runaway.escalation.failure_streak``; does nothing unless ``runaway.escalation`` is configured.
@@ -35,17 +37,50 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
         agent, _ = agent_of(event)
         session = event.get("session_id")
         stop = stops.check(ctx.state_dir, session if isinstance(session, str) else None, agent)
-        return None if stop is None else deny(stopped_reason(stop, "UserPromptSubmit"), rule="kill-switch",
-                                              source=NAME)
+        if stop is not None:
+            return deny(stopped_reason(stop, "UserPromptSubmit"), rule="kill-switch", source=NAME)
+        return spend_gate(event, ctx, agent)
     section = config.load(ctx.project_dir)
     if section is None:
         return None
+    if event["hook_event_name"] == "PostToolBatch" and isinstance(section.get("spend"), dict):
+        from hookpact.runaway import spend
+
+        try:
+            spend.turn_end(event, ctx, section, agent_of(event)[0])
+        except Exception as exc:  # logged; what was not counted now is counted at the next turn end
+            from hookpact.hooks.runaway import _note_error
+
+            _note_error(ctx, event, exc, what="spend counting")
     if event["hook_event_name"] == "PostToolUseFailure":
         failure_streak(event, ctx, section)
     from hookpact.runaway.triggers import scan_and_escalate
 
     scan_and_escalate(event, ctx, section)
     return None
+
+
+def spend_gate(event: dict[str, Any], ctx: HookContext, agent: str) -> Decision | None:
+    """A new prompt: count what the previous turn's last message cost, then refuse the prompt while a
+    spend limit covering it is spent."""
+    section = config.load(ctx.project_dir)
+    if section is None or not isinstance(section.get("spend"), dict):
+        return None
+    from hookpact.core.decision import deny
+    from hookpact.runaway import spend
+
+    limits = spend.limits(section)
+    if limits is None:
+        return None
+    try:
+        spend.turn_end(event, ctx, section, agent)
+    except Exception as exc:  # counting is best effort here; the check below still reads the ledger
+        from hookpact.hooks.runaway import _note_error
+
+        _note_error(ctx, event, exc, what="spend counting")
+    refused = spend.check(ctx.state_dir, limits, str(event.get("session_id") or "unknown"), agent,
+                          ctx.project_dir, "prompts")
+    return None if refused is None else deny(refused, rule="spend-limit", source=NAME)
 
 
 def failure_streak(event: dict[str, Any], ctx: HookContext, section: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from hookpact.core.budget import Deadline
 
-KINDS = ("budget", "loop", "failure_streak", "gate", "hook_failures", "denial_streak")
+KINDS = ("budget", "loop", "failure_streak", "gate", "hook_failures", "denial_streak", "spend")
 
 
 def payload(kind: str, event: Mapping[str, Any], agent: str, project: str, detail: str, count: int) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def _due(state_dir: str, key: str, interval: float, wait: float) -> bool:
                 del data[old]
         return True
 
-    return locked_update(path, change, wait)
+    return locked_update(path, change, wait, strict=False)
 
 
 def deliver(settings: Mapping[str, Any], body: dict[str, Any], timeout: float) -> tuple[str, bool, str]:
@@ -78,8 +78,11 @@ def deliver(settings: Mapping[str, Any], body: dict[str, Any], timeout: float) -
 
 
 def escalate(settings: Mapping[str, Any] | None, state_dir: str, data_dir: str, env: Mapping[str, str],
-             deadline: Deadline, body: dict[str, Any]) -> str:
-    """Notify (if configured and due) and write the audit record. Returns what happened."""
+             deadline: Deadline, body: dict[str, Any], rate_key: str | None = None) -> str:
+    """Notify (if configured and due) and write the audit record. Returns what happened.
+
+    ``rate_key`` replaces the (kind, session, agent) key of the rate limit, for notices that are
+    each sent once anyway (the spend alerts at 50% and 80% of one limit)."""
     outcome = "not-configured"
     rec: dict[str, Any] = {"event": "Escalation", "hook": "runaway", "kind": body["kind"],
                            "agent": body["agent"], "reason": body["detail"], "count": body["count"]}
@@ -88,7 +91,7 @@ def escalate(settings: Mapping[str, Any] | None, state_dir: str, data_dir: str, 
     if body.get("agent_id"):
         rec["agent_id"] = body["agent_id"]
     if settings:
-        key = f"{body['kind']}|{body.get('session')}|{body['agent']}|{body.get('agent_id')}"
+        key = rate_key or f"{body['kind']}|{body.get('session')}|{body['agent']}|{body.get('agent_id')}"
         wait = max(0.0, min(0.5, deadline.remaining() - 1.0))
         if _due(state_dir, key, float(settings["min_interval_s"]), wait):
             timeout = max(0.1, min(float(settings["timeout_s"]), deadline.remaining() - 0.8))

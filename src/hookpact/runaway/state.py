@@ -27,6 +27,14 @@ class StateBusy(HookpactError):
     """The session's counter file stayed locked longer than the hook could wait."""
 
 
+class StateUnreadable(HookpactError):
+    """A counter file that was written before is corrupt or gone: what it counted cannot be known."""
+
+
+#: Written into the lock file once its data file exists, so a deleted data file is told from a new one.
+WRITTEN = b"written\n"
+
+
 def safe_name(text: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:120]
     return cleaned.lstrip(".") or "_"
@@ -49,8 +57,43 @@ def read_json(path: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float) -> T:
-    """``change(data)`` under the file's lock; the data is written back if it changed."""
+def read_strict(path: str, lock_fd: int | None = None) -> dict[str, Any]:
+    """The counters in ``path``; ``{}`` only when it was never written. A corrupt file, or one deleted
+    after it was written (its lock file remembers), raises :class:`StateUnreadable`: a spent budget
+    must not read as a fresh one."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        if lock_fd is None:
+            try:
+                with open(path + ".lock", "rb") as lock:
+                    marked = lock.read(len(WRITTEN)) == WRITTEN
+            except OSError:
+                marked = False
+        else:
+            marked = os.pread(lock_fd, len(WRITTEN), 0) == WRITTEN
+        if marked:
+            raise StateUnreadable(f"{path} was deleted after it was written, so what it counted is lost") from None
+        return {}
+    except OSError as exc:
+        raise StateUnreadable(f"{path} cannot be read: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise StateUnreadable(f"{path} is corrupt (not a JSON object), so what it counted is lost")
+    return data
+
+
+def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float, *, strict: bool = True,
+                  then: Callable[[], None] | None = None) -> T:
+    """``change(data)`` under the file's lock; the data is written back if it changed, then
+    ``then()`` runs, still under the lock (for a companion file that must never be ahead of this one).
+
+    ``strict`` (counters that enforce something): a corrupt or deleted file raises
+    :class:`StateUnreadable` and is left as it is, never silently replaced by fresh counters."""
     fd = open_private(path + ".lock", os.O_RDWR)
     try:
         give_up = time.monotonic() + max(0.0, wait)
@@ -62,8 +105,8 @@ def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float)
                 if time.monotonic() >= give_up:
                     raise StateBusy(f"{path} stayed locked for {wait:.2f}s") from None
                 time.sleep(0.003)
-        data = read_json(path)
-        before = json.dumps(data, sort_keys=True)
+        data = read_strict(path, fd) if strict else read_json(path)
+        before = json.dumps(data, sort_keys=True, separators=(",", ":"))
         result = change(data)
         after = json.dumps(data, sort_keys=True, separators=(",", ":"))
         if after != before:
@@ -71,6 +114,10 @@ def locked_update(path: str, change: Callable[[dict[str, Any]], T], wait: float)
             with open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(after)
             os.replace(tmp, path)
+            if strict and os.fstat(fd).st_size < len(WRITTEN):
+                os.pwrite(fd, WRITTEN, 0)
+        if then is not None:
+            then()
         return result
     finally:
         os.close(fd)
