@@ -28,9 +28,10 @@ directories, and its answer is checked. Every finding says what to do. Exit 1 on
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from hookpact.cli.args import project
     from hookpact.installer import doctor
 
-    root = os.path.realpath(args.path or os.getcwd())
+    root = project(args.path)
     findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary,
                                plugin_dirs=args.plugin_dir)
     for finding in findings:

@@ -48,16 +48,9 @@ Run it again after moving or recreating the virtual environment hookpact lives i
 
 
 def _project(value: str | None) -> str:
-    from hookpact.core.errors import SettingsError
+    from hookpact.cli.args import project
 
-    root = os.path.realpath(value or os.getcwd())
-    if not os.path.exists(root):
-        raise SettingsError(f"{value}: no such directory. Nothing was written; give the directory you launch "
-                            "claude from (create it first if it is new).")
-    if not os.path.isdir(root):
-        raise SettingsError(f"{value} is a file, not a directory: give the project directory you launch claude "
-                            "from. Nothing was written.")
-    return root
+    return project(value)
 
 
 def _home() -> str:

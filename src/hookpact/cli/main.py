@@ -25,12 +25,18 @@ def _root(value: str | None) -> str:
 
 def cmd_contracts_validate(args: argparse.Namespace) -> int:
     from hookpact.contracts import compile as compiler
+    from hookpact.contracts import scaffold, store
 
     root = _root(args.root)
     compiled = compiler.compile_project(root)
     problems = list(compiled["settings_errors"])
-    for messages in compiled["errors"].values():
-        problems.extend(messages)
+    directory = store.contracts_dir(root)
+    for name in store.contract_files(root):
+        display = os.path.relpath(os.path.join(directory, name), root)
+        errors = compiler.compile_contract(os.path.join(directory, name), display)[2]
+        problems.extend(scaffold.teach(e) for e in errors)
+    for messages in compiled["errors"].values():  # e.g. two files for one agent
+        problems.extend(m for m in messages if not any(m.split(": ")[0] == p.split(": ")[0] for p in problems))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     agents = sorted(compiled["contracts"])
@@ -94,9 +100,23 @@ def cmd_contracts_overlaps(args: argparse.Namespace) -> int:
 def cmd_contracts_new(args: argparse.Namespace) -> int:
     from hookpact.contracts import scaffold
 
-    path = scaffold.new_contract(_root(args.root), args.agent, allow=args.allow, forbid=args.forbid,
+    root = _root(args.root)
+    scaffold.check_agent_name(args.agent)
+    notes = scaffold.authoring_notes(root, args.agent, args.allow)
+    path = scaffold.new_contract(root, args.agent, allow=args.allow, forbid=args.forbid,
                                  description=args.description, force=args.force)
     print(f"wrote {path}; check it with `hookpact contracts validate`")
+    if args.with_main and args.agent != scaffold.MAIN:
+        main_path = os.path.join(os.path.dirname(path), f"{scaffold.MAIN}.json")
+        if os.path.exists(main_path):
+            print(f"{main_path} exists; kept as it is")
+        else:
+            scaffold.new_contract(root, scaffold.MAIN, allow=["**"], forbid=[],
+                                  description="The main thread. Narrow this once every agent has its own contract.")
+            print(f"wrote {main_path}: the main thread may still modify anything (narrow it later)")
+        notes = [n for n in notes if "first contract" not in n]
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     return 0
 
 
@@ -146,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="", help="what the agent is for")
     p.add_argument("--root", help="project directory (default: current directory)")
     p.add_argument("--force", action="store_true", help="overwrite an existing contract")
+    p.add_argument("--with-main", action="store_true",
+                   help="also write main.json allowing '**', so the main thread keeps writing where it could")
     p.set_defaults(func=cmd_contracts_new)
 
     from hookpact.cli import rules as rules_cli
@@ -159,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import control as control_cli
 
     control_cli.add_parser(sub)
-    return parser
+    from hookpact.cli.args import harden
+
+    return harden(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +198,19 @@ def main(argv: list[str] | None = None) -> int:
     except HookpactError as exc:
         print(f"hookpact: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"hookpact: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:
+        if os.environ.get("HOOKPACT_DEBUG"):
+            raise
+        # Never a traceback for the user: one line, and how to get the details for a bug report.
+        print(f"hookpact: internal error: {type(exc).__name__}: {exc} (HOOKPACT_DEBUG=1 shows the traceback; "
+              "please report it)", file=sys.stderr)
+        return 70
 
 
 def run() -> None:
