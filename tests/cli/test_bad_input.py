@@ -78,6 +78,9 @@ ROWS: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ("stop",): [("--session ''", "session"), ("--bogus", "unrecognized")],
     ("resume",): [("--session ''", "session"), ("--bogus", "unrecognized")],
     ("status",): [("--bogus", "unrecognized")],
+    ("try",): [("Bash ls --root {missing}", "no such"), ("Bash ls --agent ''", "agent"),
+               ("Write '{{\"file_path\": ' --root {repo}", "json"), ("mcp__a__b plain --root {repo}", "json object"),
+               ("'' ls --root {repo}", "tool")],
 }
 
 

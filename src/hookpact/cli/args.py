@@ -124,7 +124,8 @@ OPTIONS: dict[str, Callable[[str], Any]] = {
     "limit": count, "top": count, "lines": count, "poll": seconds,
 }
 #: positional dest -> check, where every command that has it means the same thing.
-POSITIONALS: dict[str, Callable[[str], Any]] = {"agent": nonempty("agent name"), "command": nonempty("command")}
+POSITIONALS: dict[str, Callable[[str], Any]] = {"agent": nonempty("agent name"), "command": nonempty("command"),
+                                                 "tool": nonempty("tool name")}
 
 
 def harden(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
