@@ -184,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import trial as trial_cli
 
     trial_cli.add_parser(sub)
+    from hookpact.cli import completion as completion_cli
+
+    completion_cli.add_parser(sub)
     from hookpact.cli.args import harden
 
     return harden(parser)
