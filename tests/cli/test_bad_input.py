@@ -81,7 +81,7 @@ ROWS: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ("try",): [("Bash ls --root {missing}", "no such"), ("Bash ls --agent ''", "agent"),
                ("Write '{{\"file_path\": ' --root {repo}", "json"), ("mcp__a__b plain --root {repo}", "json object"),
                ("'' ls --root {repo}", "tool")],
-    ("completion",): [("fish", "invalid choice"), ("", "invalid choice")],
+    ("completion",): [("fish", "invalid choice"), ("", "required")],
 }
 
 
