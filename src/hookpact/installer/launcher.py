@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from hookpact.core.dirs import data_dir
 from hookpact.core.errors import SettingsError
 from hookpact.hooks.registry import HookSpec
+from hookpact.installer.settings import MACOS_FALLBACK
 
 #: The variable, set in a machine-local settings layer's ``env``, that names the machine launcher.
 ENV_KEY = "HOOKPACT_LAUNCHER"
@@ -46,6 +47,10 @@ MODES = ("deny", "block", "open")
 
 
 def launcher_path(env: Mapping[str, str] | None = None) -> str:
+    if env is None:
+        from hookpact.installer import platform
+
+        return os.path.join(platform.data_dir(), LAUNCHER_NAME)
     return os.path.join(data_dir(env), LAUNCHER_NAME)
 
 
@@ -89,7 +94,8 @@ def portable_command(spec: HookSpec) -> str:
         f"{HOOK_VAR}={spec.name} hookpact_mode={mode}; f=${{{ENV_KEY}:-}}; "
         '[ -n "$f" ] || { if [ -n "${HOOKPACT_DATA_DIR:-}" ]; then f=$HOOKPACT_DATA_DIR; else '
         "case ${XDG_DATA_HOME:-} in /*) f=$XDG_DATA_HOME/hookpact;; "
-        "*) f=${HOME:+$HOME/.local/share/hookpact};; esac; fi; "
+        "*) f=${HOME:+$HOME/.local/share/hookpact}; "
+        f"{MACOS_FALLBACK.format(var='f')};; esac; fi; "
         f'f=${{f:+$f/{LAUNCHER_NAME}}}; }}; '
         f'[ -n "$f" ] && [ -r "$f" ] && . "$f"; {_sh_refusal(mode)}'
     )

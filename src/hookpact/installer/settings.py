@@ -22,6 +22,11 @@ from hookpact.core.dirs import state_dir
 from hookpact.core.errors import SettingsError
 from hookpact.hooks.registry import HOOKS, HookSpec
 
+#: macOS keeps hookpact's state and data in one platformdirs directory (core/dirs.py): a /bin/sh
+#: snippet takes it when the XDG default does not exist and it does.
+MACOS_FALLBACK = ('[ -d "${var}" ] || ! [ -d "${{HOME:-/nonexistent}}/Library/Application Support/hookpact" ] || '
+                  '{var}="$HOME/Library/Application Support/hookpact"')
+
 #: The ``env`` variable naming this machine's launcher (installer/launcher.py).
 LAUNCHER_ENV = "HOOKPACT_LAUNCHER"
 
@@ -80,7 +85,8 @@ def runaway_gate() -> str:
     return (
         'q() { ! [ -e "$1" ] || { grep -q runaway "$1"; [ $? -eq 1 ]; }; }; '
         's=${HOOKPACT_STATE_DIR:-}; [ -n "$s" ] || case ${XDG_STATE_HOME:-} in '
-        '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact};; esac; '
+        '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact}; '
+        f'{MACOS_FALLBACK.format(var="s")};; esac; '
         'p=${CLAUDE_PROJECT_DIR:-}; '
         f'if [ -n "$s" ] && [ -n "$p" ] && [ -z "${{HOOKPACT_NO_GATE:-}}" ] && {unset}! [ -e "$s/{stop_file}" ] && '
         f'{{ ! [ -e "$s/{STOPS[0]}" ] || [ -x "$s/{STOPS[0]}" ]; }} && '
