@@ -163,10 +163,6 @@ def test_every_scope_writes_the_same_command_so_claude_code_runs_it_once(world: 
 
 def test_the_macos_data_directory_is_found_when_the_xdg_one_does_not_exist(world: dict[str, Path]) -> None:
     mac = world["home"] / "Library" / "Application Support" / "hookpact"
-    write_launcher(mac / "launcher", "/nonexistent/python", "/nowhere")
-    proc = run("scope", world["repo"], {"HOME": str(world["home"])})
-    # The launcher was read (its interpreter is gone), so the refusal names what the launcher says.
-    assert "cannot be imported by" not in proc.stdout.decode()
     write_launcher(mac / "launcher", sys.executable, launcher.hooks_dir_of(sys.executable))
     target = world["home"] / ".claude" / "settings.json"
     event = {**event_for("scope", world["repo"]), "tool_input": {"file_path": str(target), "content": "{}"}}

@@ -34,11 +34,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     root = project(args.path)
     findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary,
                                plugin_dirs=args.plugin_dir)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warn" for f in findings)
+    if args.json:
+        import json
+
+        print(json.dumps({"root": root, "ok": not errors, "errors": errors, "warnings": warnings,
+                          "findings": [{"level": f.level, "where": f.where, "message": f.message, "fix": f.fix}
+                                       for f in findings]}, indent=2))
+        return 1 if errors else 0
     for finding in findings:
         if args.verbose or finding.level != "ok":
             print(finding.render())
-    errors = sum(f.level == "error" for f in findings)
-    warnings = sum(f.level == "warn" for f in findings)
     print(f"{errors} error(s), {warnings} warning(s), {sum(f.level == 'ok' for f in findings)} check(s) passed")
     return 1 if errors else 0
 
@@ -51,4 +58,5 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--plugin-dir", action="append", metavar="DIR", help="a plugin directory from `hookpact plugin "
                    "build` that you load with `claude --plugin-dir DIR`: check it and run its hooks (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list the checks that passed")
+    p.add_argument("--json", action="store_true", help="machine-readable output: every finding, passed ones too")
     p.set_defaults(func=cmd_doctor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Any
@@ -37,9 +38,14 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
         problems.extend(scaffold.teach(e) for e in errors)
     for messages in compiled["errors"].values():  # e.g. two files for one agent
         problems.extend(m for m in messages if not any(m.split(": ")[0] == p.split(": ")[0] for p in problems))
+    agents = sorted(compiled["contracts"])
+    policy = compiled["settings"].get("unlisted_agent", "deny")
+    if args.json:
+        print(json.dumps({"root": root, "ok": not problems, "problems": problems, "contracts": agents,
+                          "unlisted_agent": policy}, indent=2))
+        return 1 if problems else 0
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    agents = sorted(compiled["contracts"])
     if problems:
         print(f"{len(problems)} problem(s); writes by the agents concerned are denied until they are fixed.",
               file=sys.stderr)
@@ -49,7 +55,6 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
               "every agent may write anywhere but hookpact's own files")
         return 0
     print(f"{len(agents)} valid contract(s): {', '.join(agents)}")
-    policy = compiled["settings"].get("unlisted_agent", "deny")
     print(f"agents without a contract: {policy} (contracts.unlisted_agent in .claude/hookpact.json)")
     return 0
 
@@ -66,10 +71,25 @@ def cmd_contracts_explain(args: argparse.Namespace) -> int:
     try:
         target = canonical_target(args.path, os.getcwd())
     except InputError as exc:
-        print(f"deny: {exc}")
+        if args.json:
+            print(json.dumps({"path": args.path, "agent": args.agent, "decision": "deny", "rule": "input",
+                              "reason": str(exc)}, indent=2))
+        else:
+            print(f"deny: {exc}")
         return 1
     decision = engine.decide_targets(compiled, args.agent, [target], home=os.environ.get("HOME"),
                                      state_dir=state_dir(), data_dir=data_dir())
+    if args.agent not in compiled["contracts"] and args.agent != "main":
+        from hookpact.contracts import scaffold
+
+        close = scaffold.did_you_mean(args.agent, sorted(compiled["contracts"]))
+        if close:
+            print(f"note: no contract for agent {args.agent!r}; did you mean {close!r}?", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"path": target.display, "agent": args.agent,
+                          "decision": "deny" if decision.kind == "deny" else "allow",
+                          "rule": decision.rule, "reason": decision.reason}, indent=2))
+        return 1 if decision.kind == "deny" else 0
     if decision.kind == "deny":
         print(f"deny ({decision.rule}): {decision.reason}")
         return 1
@@ -84,6 +104,11 @@ def cmd_contracts_overlaps(args: argparse.Namespace) -> int:
     root = _root(args.root)
     compiled = compiler.compile_project(root)
     found = overlaps.find_overlaps(compiled, include_main=args.all)
+    if args.json:
+        print(json.dumps({"overlaps": [{"agents": [a, b], "examples": [
+            {"path": path, "rules": {a: rule_a, b: rule_b}} for path, rule_a, rule_b in examples[: args.limit]],
+            "more": max(0, len(examples) - args.limit)} for (a, b), examples in sorted(found.items())]}, indent=2))
+        return 1 if args.strict and found else 0
     if not found:
         scope = "" if args.all else " (main excluded; --all includes it)"
         print(f"no overlaps: no path is owned by two agents{scope}")
@@ -145,18 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     csub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
     p = csub.add_parser("validate", help="check every contract against the schema; errors name file and key")
     p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_contracts_validate)
     p = csub.add_parser("explain", help="may AGENT modify PATH? prints the decision and the rule behind it",
                         description="Exit status 0 if allowed, 1 if denied.")
     p.add_argument("path", help="file path (relative to the current directory, or absolute)")
     p.add_argument("--agent", required=True, help="agent_type as Claude Code reports it; 'main' for the main thread")
     p.add_argument("--root", help="project directory (default: current directory)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_contracts_explain)
     p = csub.add_parser("overlaps", help="list paths that two agents both own")
     p.add_argument("--root", help="project directory (default: current directory)")
     p.add_argument("--all", action="store_true", help="include the main thread's contract")
     p.add_argument("--limit", type=int, default=5, help="examples shown per pair (default: %(default)s)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any overlap exists (for CI)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_contracts_overlaps)
     p = csub.add_parser("new", help="write a starter contract for AGENT",
                         description="Writes .claude/contracts/AGENT.json and the schema copy its $schema names.")
