@@ -162,6 +162,10 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
             print(f"{change.path}: hookpact's entries removed; the rest was changed since install and is kept")
     for note in plan.notes:
         print(f"note: {note}")
+    from hookpact.installer import launcher
+
+    if os.path.exists(launcher.launcher_path()):
+        print(f"note: this machine's launcher {launcher.launcher_path()} stays (other projects may use it)")
     return 0
 
 

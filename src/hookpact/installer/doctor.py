@@ -325,7 +325,9 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
     installed_anywhere = False
     for lay, expect in ((user, False), (project, not plugin_dirs), (local, False)):
         found = check_settings_file(lay.settings, root, expect=expect, canary=canary)
-        installed_anywhere = installed_anywhere or any(f.level == "ok" for f in found)
+        # Installed but broken is not "not installed": the findings above already say what is wrong.
+        installed_anywhere = installed_anywhere or layers.has_our_entries(lay.settings) or any(
+            f.level == "ok" for f in found)
         findings.extend(found)
     for directory in plugin_dirs or []:
         found = check_plugin_dir(directory, root, canary=canary)
