@@ -128,6 +128,7 @@ def launcher_text(python: str, hooks_dir: str) -> str:
     import hookpact
 
     reason = refusal_reason(f"hookpact cannot be imported by {python}")
+    gone = refusal_reason(f"hookpact's interpreter {python} is gone (its virtual environment was moved or deleted)")
     boot = _BOOT.replace("DENY", repr(_deny_json(reason))).replace("BLOCK", repr("hookpact: " + reason))
     return (
         f"# hookpact's launcher on this machine (hookpact {hookpact.__version__}), written by "
@@ -139,6 +140,10 @@ def launcher_text(python: str, hooks_dir: str) -> str:
         '  [ -f "$hookpact_d/$hookpact_hook.py" ] && exec "$hookpact_p" -I "$hookpact_d/$hookpact_hook.py"\n'
         f'  exec "$hookpact_p" -I -c {shell_quote(boot)} "$hookpact_hook" "$hookpact_mode"\n'
         "fi\n"
+        # The interpreter is gone (a deleted or moved virtual environment): say so, by its path.
+        f"case ${{hookpact_mode:-}} in deny|block|open) {_DRAIN};; esac\n"
+        f"case ${{hookpact_mode:-}} in deny) printf '%s\\n' {shell_quote(_deny_json(gone))}; exit 0;;\n"
+        f"  block) printf '%s\\n' {shell_quote('hookpact: ' + gone)} >&2; exit 2;; open) exit 0;; esac\n"
     )
 
 
