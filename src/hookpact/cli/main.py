@@ -30,7 +30,8 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
 
     root = _root(args.root)
     compiled = compiler.compile_project(root)
-    problems = list(compiled["settings_errors"])
+    problems = [scaffold.teach(e, scaffold.SETTINGS_SCHEMA) for e in compiler.layer_errors(root)] if \
+        compiled["settings_errors"] else []
     directory = store.contracts_dir(root)
     for name in store.contract_files(root):
         display = os.path.relpath(os.path.join(directory, name), root)

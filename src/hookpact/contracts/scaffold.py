@@ -36,15 +36,16 @@ def ensure_schema_copy(root: str) -> str:
     return path
 
 
-def _schema() -> dict[str, Any]:
+CONTRACT_SCHEMA = "contract.schema.json"
+SETTINGS_SCHEMA = "settings.schema.json"
+NOUNS = {CONTRACT_SCHEMA: "a contract key", SETTINGS_SCHEMA: "a hookpact setting"}
+
+
+def _properties_at(key_path: str, schema_name: str = CONTRACT_SCHEMA) -> list[str]:
+    """The keys a schema allows at ``key_path`` (``''``, ``outputs``, ``inputs``, ...)."""
     from hookpact.contracts.compile import schema
 
-    return schema("contract.schema.json")
-
-
-def _properties_at(key_path: str) -> list[str]:
-    """The keys the contract schema allows at ``key_path`` (``''``, ``outputs``, ``inputs``, ...)."""
-    node: Any = _schema()
+    node: Any = schema(schema_name)
     for part in [p for p in re.split(r"\.|\[\d+\]", key_path) if p and p != "(top level)"]:
         props = node.get("properties", {}) if isinstance(node, dict) else {}
         node = props.get(part)
@@ -58,18 +59,18 @@ def _properties_at(key_path: str) -> list[str]:
 UNEXPECTED = re.compile(r"Additional properties are not allowed \((.+) (?:was|were) unexpected\)")
 
 
-def teach(error: ContractError) -> str:
+def teach(error: ContractError, schema_name: str = CONTRACT_SCHEMA) -> str:
     """``error`` as a message that names the file, the JSON path and the fix ("did you mean")."""
     detail = error.detail
     found = UNEXPECTED.search(detail)
     if found:
         keys = re.findall(r"'([^']*)'", found.group(1))
-        allowed = _properties_at(error.key_path)
+        allowed = _properties_at(error.key_path, schema_name)
         hints = []
         for key in keys:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hints.append(f"{key!r} is not a contract key" + (f"; did you mean {close[0]!r}?" if close else
-                                                              f"; the keys here are {', '.join(allowed)}"))
+            hints.append(f"{key!r} is not {NOUNS.get(schema_name, 'a key here')}" + (
+                f"; did you mean {close[0]!r}?" if close else f"; the keys here are {', '.join(allowed)}"))
         detail = "; ".join(hints)
     elif "does not match '^[^!#" in detail:
         detail = (f"{detail.split(' does not match')[0]} is not a usable glob: it must not be empty or start with "

@@ -307,7 +307,9 @@ def check_config_layers(root: str) -> list[Finding]:
             errors += compiler.layer_errors(root, team=team, only_team=True)
             files.append(config.Layer("team", path, f"{config.TEAMS_DIR}/{team}/{config.SETTINGS_NAME}", team))
     fix = "fix it; `hookpact config show` rechecks (while a layer is invalid, the scope hook denies file writes)"
-    findings = [Finding("error", "config", str(error), fix) for error in errors]
+    from hookpact.contracts import scaffold
+
+    findings = [Finding("error", "config", scaffold.teach(error, scaffold.SETTINGS_SCHEMA), fix) for error in errors]
     broken = {e.file for e in errors}
     for lay in files:
         assert lay.path is not None
