@@ -76,3 +76,13 @@ def test_validate_names_file_path_and_fix_with_did_you_mean(tmp_path: Path,
     assert ".claude/contracts/be.json: outputs: 'forbiden_patterns' is not a contract key; did you mean " \
            "'forbidden_patterns'?" in err
     assert "'inputz' is not a contract key; did you mean 'inputs'?" in err
+
+
+def test_settings_errors_get_a_did_you_mean_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "hookpact.json").write_text(json.dumps({"contracts": {"unlisted_agnt": "deny"}}))
+    expected = ".claude/hookpact.json: contracts: 'unlisted_agnt' is not a hookpact setting; did you mean " \
+               "'unlisted_agent'?"
+    for argv in (["contracts", "validate", "--root", str(tmp_path)], ["config", "show", "--root", str(tmp_path)]):
+        assert main(argv) == 1
+        assert expected in capsys.readouterr().err, argv
