@@ -93,6 +93,8 @@ def cmd_install(args: argparse.Namespace) -> int:
     if args.scope == "project":
         print("Commit .claude/settings.json, .claude/contracts/ and CLAUDE.md; keep .claude/settings.local.json "
               "and CLAUDE.local.md out of git. Each teammate runs `hookpact setup` once.")
+    for name in layers.unignored_local_files(root):
+        print(f"note: git would commit {name}, which holds this machine's settings: add it to .gitignore")
     if args.scope in ("project", "local"):
         print("Claude Code reads project settings only from the directory it is launched in: "
               f"start `claude` in {root}.")

@@ -371,6 +371,9 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
     if not keys:
         findings.append(Finding("warn", data_dir(), "no audit key yet",
                                 "it is created by the first audited event; run one claude session"))
+    for name in layers.unignored_local_files(root):
+        findings.append(Finding("warn", os.path.join(root, name), "machine-local settings that git would commit "
+                                "(a teammate's clone would get this machine's paths)", f"add {name} to .gitignore"))
     # The launch-directory caveat.
     here = os.path.realpath(launch_dir or os.getcwd())
     if here != root and here.startswith(root + os.sep):

@@ -337,3 +337,27 @@ def apply(plan: InstallPlan, *, remember: bool) -> None:
             os.rmdir(directory)
         except OSError:
             pass
+
+
+#: Machine-local files a team must not commit (installer writes the first one).
+LOCAL_FILES = (".claude/settings.local.json", ".claude/hookpact.local.json", "CLAUDE.local.md")
+
+
+def unignored_local_files(root: str) -> list[str]:
+    """Machine-local files git would offer to commit in ``root`` (empty when ``root`` is not in git)."""
+    import subprocess
+
+    try:
+        inside = subprocess.run(["git", "-C", root, "rev-parse", "--is-inside-work-tree"], capture_output=True,
+                                text=True, timeout=10, check=False)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return []
+        present = [name for name in LOCAL_FILES if os.path.lexists(os.path.join(root, name))]
+        if not present:
+            return []
+        ignored = subprocess.run(["git", "-C", root, "check-ignore", "--no-index", *present], capture_output=True,
+                                 text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    done = {os.path.normpath(line.strip()) for line in ignored.stdout.splitlines()}
+    return [name for name in present if os.path.normpath(name) not in done]
