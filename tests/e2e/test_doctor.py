@@ -229,3 +229,19 @@ def _gone(pid: int, wait: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_live_runs_a_real_claude_turn_through_the_installed_hooks(repo: Path) -> None:
+    from .harness import BASE_ENV
+    from .scripted_api import ScriptedApi
+
+    install(repo)
+    with ScriptedApi() as api:
+        env = {**os.environ, **BASE_ENV, "ANTHROPIC_BASE_URL": api.url}
+        result = subprocess.run([sys.executable, "-m", "hookpact", "doctor", "--live", "--no-canary", "-v",
+                                 str(repo)], cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+                                check=False)
+        assert api.requests_for("main"), "no real turn reached the API"
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(x for x in result.stdout.splitlines() if x.startswith("[ok] live:"))
+    assert "SessionStart" in line and "every one answered" in line

@@ -23,7 +23,8 @@ Check that hookpact really guards this project, layer by layer:
 
 Then every installed hook command is fed a canary event exactly as Claude Code runs it
 (/bin/sh -c, event on stdin, the handler's timeout), with scratch state and data
-directories, and its answer is checked. Every finding says what to do. Exit 1 on any error.
+directories, and its answer is checked. With --live, one real `claude -p` turn also runs in the
+project and every hook it starts must answer. Every finding says what to do. Exit 1 on any error.
 """
 
 
@@ -34,6 +35,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     root = project(args.path)
     findings = doctor.diagnose(root, os.path.expanduser("~"), canary=not args.no_canary,
                                plugin_dirs=args.plugin_dir)
+    if args.live:
+        from hookpact.installer import live
+
+        findings += live.live_findings(root)
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warn" for f in findings)
     if args.json:
@@ -59,4 +64,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    "build` that you load with `claude --plugin-dir DIR`: check it and run its hooks (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list the checks that passed")
     p.add_argument("--json", action="store_true", help="machine-readable output: every finding, passed ones too")
+    p.add_argument("--live", action="store_true", help="also run one real claude turn here (one short model "
+                   "request) and check that every hook it starts answers")
     p.set_defaults(func=cmd_doctor)
