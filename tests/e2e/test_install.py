@@ -5,14 +5,16 @@ file is back to its bytes before install."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
-from .harness import RunClaude
+from .harness import RunClaude, hookpact_cli
 from .scripted_api import ScriptedApi, all_text, tool_use
 
 pytestmark = pytest.mark.e2e
@@ -94,3 +96,63 @@ def test_install_at_every_scope_then_uninstall_restores_everything(
     for marker in LAYER_TEXT.values():
         assert marker not in text, marker
     assert json.loads(user_settings.read_text()) == {"permissions": {"allow": ["Bash(ls)"]}, "model": "claude-opus-5-5"}
+
+
+def git(*args: str, cwd: Path) -> str:
+    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60, check=True)
+    return proc.stdout
+
+
+def test_a_committed_install_refuses_on_a_teammates_clone_until_setup_then_works(
+    run_claude: RunClaude, scripted_api: ScriptedApi, tmp_path: Path, e2e_home: Path,
+) -> None:
+    """Issue 15's acceptance: clone an installed, committed repository to another path with another HOME
+    where hookpact was never set up. Every enforced call is refused with the set-up line (never a raw
+    error) and enhancers stay silent; after `hookpact setup` it works, and no committed file changed."""
+    author_home = tmp_path / "author home"
+    author_home.mkdir()
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git("init", "-q", cwd=origin)
+    (origin / ".gitignore").write_text(".claude/settings.local.json\nCLAUDE.local.md\n")
+    assert hookpact_cli(author_home, "install", str(origin)).returncode == 0
+    git("add", "-A", cwd=origin)
+    git("commit", "-q", "-m", "hookpact", cwd=origin)
+    assert "settings.local.json" not in git("ls-files", cwd=origin)
+    clone = tmp_path / "teammate's clone" / "repo"  # another path, with a space and a quote
+    git("clone", "-q", str(origin), str(clone), cwd=tmp_path)
+    committed = {name: (clone / name).read_bytes() for name in git("ls-files", cwd=clone).split()}
+    assert not (e2e_home / ".local").exists()  # the teammate's HOME never saw hookpact
+
+    def attempt(name: str) -> tuple[Path, Any]:
+        target = clone / f"{name}.py"
+        scripted_api.set_scripts({"main": [[tool_use("Write", {"file_path": str(target), "content": "x = 1\n"}),
+                                            tool_use("Bash", {"command": f"echo y > {name}.txt"})]]})
+        before = len(scripted_api.requests_for("main"))
+        run = run_claude(clone)
+        results = scripted_api.tool_results()
+        ids = [i for i, u in scripted_api.issued_tool_uses(script="main").items()
+               if u["input"].get("file_path") == str(target) or name in u["input"].get("command", "")]
+        assert len(ids) == 2 and len(scripted_api.requests_for("main")) > before
+        return target, (run, [results[i] for i in ids])
+
+    target, (run, results) = attempt("refused")
+    assert not target.exists() and not (clone / "refused.txt").exists()
+    for result in results:
+        assert result.is_error, result
+        assert "hookpact is not set up on this machine" in result.text and "`hookpact setup`" in result.text
+        assert "onFailure" not in result.text and "Traceback" not in result.text and "not found" not in result.text
+    # Enhancers (audit, context, completion) said nothing and failed nothing.
+    assert all(r.get("outcome") == "success" for r in run.hook_responses()), run.hook_responses()
+    assert not (e2e_home / ".local" / "state" / "hookpact").exists()
+
+    setup = hookpact_cli(e2e_home, "setup", str(clone))
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    target, (run, results) = attempt("allowed")
+    assert target.read_text() == "x = 1\n" and (clone / "allowed.txt").read_text() == "y\n"
+    assert [r.is_error for r in results] == [False, False]
+    assert scope_runs(e2e_home)  # the teammate's hooks really ran, into the teammate's own state dir
+
+    assert {name: (clone / name).read_bytes() for name in committed} == committed
+    assert git("status", "--porcelain", "--untracked-files=no", cwd=clone) == ""

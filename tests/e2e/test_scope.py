@@ -184,7 +184,10 @@ def test_a_hook_that_cannot_even_start_blocks(
     run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path
 ) -> None:
     """The installed handler carries onFailure: block, so a missing interpreter (exit 127) is no allow."""
-    assert hookpact_main(["install", str(e2e_repo), "--python", str(e2e_repo / "no such python")]) == 0
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    from hookpact.installer.launcher import launcher_text
+    local = json.loads((e2e_repo / ".claude" / "settings.local.json").read_text())
+    Path(local["env"]["HOOKPACT_LAUNCHER"]).write_text(launcher_text(str(e2e_repo / "no such python"), "/nowhere"))
     target = e2e_repo / "app.py"
     scripted_api.set_scripts({"main": [[write(target)]]})
 
@@ -192,7 +195,7 @@ def test_a_hook_that_cannot_even_start_blocks(
 
     assert not target.exists()
     result = result_of(scripted_api, target, "main")
-    assert result.is_error is True and "onFailure" in result.text
+    assert result.is_error is True and "hookpact setup" in result.text
 
 
 def test_a_large_write_passes_every_installed_hook(

@@ -132,11 +132,14 @@ def test_sdk_callbacks_deliver_subagent_and_pre_edit_context(scripted_api: Scrip
 
 
 def test_session_start_context_for_sdk_users_comes_from_the_installed_settings_hook(
-    scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SDK SessionStart callbacks never fire; the documented way is the settings command hook."""
     repo = Path(os.path.realpath(e2e_repo))
     (repo / "pyproject.toml").write_text('[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n')
+    # Only project settings are loaded (setting_sources), so the hooks find this machine's launcher at its
+    # default place in the HOME they run with: install as that user.
+    monkeypatch.setenv("HOME", str(e2e_home))
     assert hookpact_main(["install", str(repo)]) == 0
     scripted_api.set_scripts({"main": [[tool_use("Bash", {"command": "true", "description": "noop"})]]})
 

@@ -199,7 +199,10 @@ def test_the_installed_bash_guard_fails_closed(
     run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path
 ) -> None:
     """onFailure: block: a guard that cannot even start blocks the command instead of letting it through."""
-    assert hookpact_main(["install", str(e2e_repo), "--python", str(e2e_repo / "no such python")]) == 0
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    from hookpact.installer.launcher import launcher_text
+    local = json.loads((e2e_repo / ".claude" / "settings.local.json").read_text())
+    Path(local["env"]["HOOKPACT_LAUNCHER"]).write_text(launcher_text(str(e2e_repo / "no such python"), "/nowhere"))
     target = e2e_repo / "out.txt"
     command = f"echo hi > {target}"
     scripted_api.set_scripts({"main": [[bash(command)]]})
@@ -208,5 +211,5 @@ def test_the_installed_bash_guard_fails_closed(
 
     assert not target.exists()
     result = result_of(scripted_api, command)
-    assert result.is_error is True and "onFailure" in result.text
+    assert result.is_error is True and "hookpact setup" in result.text
     assert os.path.exists(e2e_repo / ".claude" / "settings.json")

@@ -73,8 +73,10 @@ def cmd_config_show(args: argparse.Namespace) -> int:
         print(f"  {row['key']:<{width}} = {value}    [{row['source']}]{note}")
     for src in ignored:
         print(f"ignored: {src}: a team layer may set only contracts, shell and context", file=sys.stderr)
+    from hookpact.contracts import scaffold
+
     for error in errors:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {scaffold.teach(error, scaffold.SETTINGS_SCHEMA)}", file=sys.stderr)
     if errors:
         print(f"{len(errors)} problem(s): while a layer is invalid, the scope hook denies file writes.",
               file=sys.stderr)

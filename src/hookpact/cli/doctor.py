@@ -23,22 +23,35 @@ Check that hookpact really guards this project, layer by layer:
 
 Then every installed hook command is fed a canary event exactly as Claude Code runs it
 (/bin/sh -c, event on stdin, the handler's timeout), with scratch state and data
-directories, and its answer is checked. Every finding says what to do. Exit 1 on any error.
+directories, and its answer is checked. With --live, one real `claude -p` turn also runs in the
+project and every hook it starts must answer. Every finding says what to do. Exit 1 on any error.
 """
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from hookpact.core.dirs import home_dir, project_root
+    from hookpact.cli.args import project
+    from hookpact.core.dirs import home_dir
     from hookpact.installer import doctor
 
-    root = project_root(args.path)
+    root = project(args.path)
     findings = doctor.diagnose(root, home_dir() or os.path.expanduser("~"), canary=not args.no_canary,
                                plugin_dirs=args.plugin_dir)
+    if args.live:
+        from hookpact.installer import live
+
+        findings += live.live_findings(root)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warn" for f in findings)
+    if args.json:
+        import json
+
+        print(json.dumps({"root": root, "ok": not errors, "errors": errors, "warnings": warnings,
+                          "findings": [{"level": f.level, "where": f.where, "message": f.message, "fix": f.fix}
+                                       for f in findings]}, indent=2))
+        return 1 if errors else 0
     for finding in findings:
         if args.verbose or finding.level != "ok":
             print(finding.render())
-    errors = sum(f.level == "error" for f in findings)
-    warnings = sum(f.level == "warn" for f in findings)
     print(f"{errors} error(s), {warnings} warning(s), {sum(f.level == 'ok' for f in findings)} check(s) passed")
     return 1 if errors else 0
 
@@ -52,4 +65,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--plugin-dir", action="append", metavar="DIR", help="a plugin directory from `hookpact plugin "
                    "build` that you load with `claude --plugin-dir DIR`: check it and run its hooks (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list the checks that passed")
+    p.add_argument("--json", action="store_true", help="machine-readable output: every finding, passed ones too")
+    p.add_argument("--live", action="store_true", help="also run one real claude turn here (one short model "
+                   "request) and check that every hook it starts answers")
     p.set_defaults(func=cmd_doctor)

@@ -9,7 +9,8 @@ import sys
 INSTALL_DESCRIPTION = """\
 Install hookpact's hooks and instruction layers at one scope.
 
-  --scope project (default)  PATH/.claude/settings.json and PATH/CLAUDE.md
+  --scope project (default)  PATH/.claude/settings.json and PATH/CLAUDE.md (commit them), plus
+                             the launcher's path in PATH/.claude/settings.local.json (this machine)
   --scope local              PATH/.claude/settings.local.json and PATH/CLAUDE.local.md (yours, not committed)
   --scope user               ~/.claude/settings.json and ~/.claude/CLAUDE.md (every project)
   --team NAME                PATH/teams/NAME/CLAUDE.md, .claude/contracts/NAME.json, .claude/agents/NAME.md
@@ -31,6 +32,18 @@ hands it to the NAME agent when it starts. --import-teams also adds
 @teams/NAME/CLAUDE.md imports to the project CLAUDE.md, so every session loads every
 team's file at start; that works only when claude is launched at or above PATH (from
 a subdirectory the imports are "external" and skipped in -p mode).
+
+The hook commands name no path of this machine: they run hookpact through a small
+launcher in hookpact's data directory (~/.local/share/hookpact/launcher), which names
+this interpreter (or --python). A teammate who clones the repository runs
+`hookpact setup` once; until then every guarded tool call is refused with that hint.
+"""
+
+SETUP_DESCRIPTION = """Set hookpact up on this machine for a project whose hooks are already installed (for
+example a clone of a repository that commits .claude/settings.json): writes the launcher
+the hook commands run (~/.local/share/hookpact/launcher, naming this interpreter or
+--python) and its path in PATH/.claude/settings.local.json. Touches no committed file.
+Run it again after moving or recreating the virtual environment hookpact lives in.
 """
 
 
@@ -76,6 +89,9 @@ def cmd_install(args: argparse.Namespace) -> int:
     layers.apply(plan, remember=True)
     for change in changes:
         print(f"{'created' if change.before is None else 'updated'} {change.path}")
+    if plan.launcher is not None and plan.launcher.changes:
+        print(f"{'created' if plan.launcher.before is None else 'updated'} {plan.launcher.path} "
+              "(this machine's launcher)")
     from hookpact.hooks.registry import HOOKS
 
     print("hookpact hooks registered:")
@@ -85,6 +101,11 @@ def cmd_install(args: argparse.Namespace) -> int:
         print(f"  {spec.name:<11} {events} [{mode}]")
     for note in plan.notes:
         print(f"note: {note}")
+    if args.scope == "project":
+        print("Commit .claude/settings.json, .claude/contracts/ and CLAUDE.md; keep .claude/settings.local.json "
+              "and CLAUDE.local.md out of git. Each teammate runs `hookpact setup` once.")
+    for name in layers.unignored_local_files(root):
+        print(f"note: git would commit {name}, which holds this machine's settings: add it to .gitignore")
     if args.scope in ("project", "local"):
         print("Claude Code reads project settings only from the directory it is launched in: "
               f"start `claude` in {root}.")
@@ -100,6 +121,32 @@ def cmd_install(args: argparse.Namespace) -> int:
         if not agents:
             print("No contracts yet: every agent may write anywhere but hookpact's protected paths "
                   "(docs/decision-path.md). Add one with `hookpact contracts new AGENT --allow 'src/**'`.")
+    return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from hookpact.installer import launcher, layers, settings
+
+    root, home = _project(args.path), _home()
+    python = args.python or settings.default_python()
+    plan = layers.InstallPlan(launcher=layers.plan_launcher(python))
+    local = layers.pointer_file("project", root, home)
+    project = layers.layout("project", root, home).settings
+    installed = layers.has_our_entries(project) or layers.has_our_entries(local)
+    if installed:
+        plan.files.append(settings.plan_install(local, None, pointer=launcher.launcher_path(), entries=False))
+    if args.dry_run:
+        sys.stdout.write(plan.diff() or "hookpact is already set up here; nothing to change\n")
+        return 0
+    layers.apply(plan, remember=True)
+    assert plan.launcher is not None
+    state = "written" if plan.launcher.changes else "already up to date"
+    print(f"{plan.launcher.path}: {state} (runs hookpact with {python})")
+    for change in plan.changes:
+        print(f"{'created' if change.before is None else 'updated'} {change.path} (this machine only; do not commit)")
+    if not installed:
+        print(f"note: {project} has no hookpact hooks yet; run `hookpact install {root}` to add them")
+    print(f"check it with `hookpact doctor {root}`")
     return 0
 
 
@@ -127,12 +174,18 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     for change in changes:
         if change.after is None:
             print(f"{change.path}: removed (install created it)")
+        elif change.partial:
+            print(f"{change.path}: hookpact's part for this scope removed (the rest is still used by another scope)")
         elif change.target in restored:
             print(f"{change.path}: hookpact removed (file restored to its state before install)")
         else:
             print(f"{change.path}: hookpact's entries removed; the rest was changed since install and is kept")
     for note in plan.notes:
         print(f"note: {note}")
+    from hookpact.installer import launcher
+
+    if os.path.exists(launcher.launcher_path()):
+        print(f"note: this machine's launcher {launcher.launcher_path()} stays (other projects may use it)")
     return 0
 
 
@@ -153,6 +206,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--python", help="interpreter the hooks run with (default: this one)")
     p.add_argument("--create", action="store_true", help="create PATH if it does not exist (otherwise refused)")
     p.set_defaults(func=cmd_install)
+
+    p = sub.add_parser("setup", help="set hookpact up on this machine for an installed project (after a clone)",
+                       description=SETUP_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", nargs="?", help="project directory: where you launch claude (default: current directory)")
+    p.add_argument("--python", help="interpreter that has hookpact (default: this one)")
+    p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")
+    p.set_defaults(func=cmd_setup)
 
     p = sub.add_parser("uninstall", help="remove what install wrote, restoring files byte for byte when possible",
                        description="Remove hookpact's settings entries and Markdown blocks at one scope (with "

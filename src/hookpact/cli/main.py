@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Any
@@ -28,21 +29,32 @@ def _root(value: str | None) -> str:
 
 def cmd_contracts_validate(args: argparse.Namespace) -> int:
     from hookpact.contracts import compile as compiler
-    from hookpact.contracts import store
+    from hookpact.contracts import scaffold, store
     from hookpact.core.dirs import state_dir
 
     root = _root(args.root)
     compiled = store.settle(compiler.compile_project(root), state_dir())
-    problems = list(compiled["settings_errors"])
-    for messages in compiled["errors"].values():
-        problems.extend(messages)
+    problems = [scaffold.teach(e, scaffold.SETTINGS_SCHEMA) for e in compiler.layer_errors(root)] if \
+        compiled["settings_errors"] else []
+    directory = store.contracts_dir(root)
+    for name in store.contract_files(root):
+        display = os.path.relpath(os.path.join(directory, name), root)
+        errors = compiler.compile_contract(os.path.join(directory, name), display)[2]
+        problems.extend(scaffold.teach(e) for e in errors)
+    for messages in compiled["errors"].values():  # e.g. two files for one agent
+        problems.extend(m for m in messages if not any(m.split(": ")[0] == p.split(": ")[0] for p in problems))
     if compiled.get("vanished"):
         problems.append(f"{os.path.join(root, '.claude', 'contracts')}: the contracts of "
                         f"{', '.join(compiled['vanished'])} are missing or unreadable; every write is denied until "
                         "you restore them, or confirm with `hookpact contracts accept-empty`")
+    agents = sorted(compiled["contracts"])
+    policy = compiled["settings"].get("unlisted_agent", "deny")
+    if args.json:
+        print(json.dumps({"root": root, "ok": not problems, "problems": problems, "contracts": agents,
+                          "unlisted_agent": policy}, indent=2))
+        return 1 if problems else 0
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    agents = sorted(compiled["contracts"])
     if problems:
         print(f"{len(problems)} problem(s); writes by the agents concerned are denied until they are fixed.",
               file=sys.stderr)
@@ -52,7 +64,6 @@ def cmd_contracts_validate(args: argparse.Namespace) -> int:
               "every agent may write anywhere but hookpact's protected paths")
         return 0
     print(f"{len(agents)} valid contract(s): {', '.join(agents)}")
-    policy = compiled["settings"].get("unlisted_agent", "deny")
     print(f"agents without a contract: {policy} (contracts.unlisted_agent in .claude/hookpact.json)")
     return 0
 
@@ -68,7 +79,11 @@ def cmd_contracts_explain(args: argparse.Namespace) -> int:
     try:
         target = canonical_target(args.path, os.getcwd())
     except InputError as exc:
-        print(f"deny: {exc}")
+        if args.json:
+            print(json.dumps({"path": args.path, "agent": args.agent, "decision": "deny", "rule": "input",
+                              "reason": str(exc)}, indent=2))
+        else:
+            print(f"deny: {exc}")
         return 1
     # The same set, root and check the hooks use (store.load's ledger rule included).
     compiled = store.for_agent(store.settle(compiler.compile_project(root), state_dir()), args.agent)
@@ -76,6 +91,17 @@ def cmd_contracts_explain(args: argparse.Namespace) -> int:
         target = rebase(target, os.path.abspath(args.root), root)
     verdict = check.check_targets(compiled, args.agent, [target], main_thread=args.agent == "main",
                                   home=home_dir(), state_dir=state_dir(), data_dir=data_dir())
+    if args.agent not in compiled["contracts"] and args.agent != "main":
+        from hookpact.contracts import scaffold
+
+        close = scaffold.did_you_mean(args.agent, sorted(compiled["contracts"]))
+        if close:
+            print(f"note: no contract for agent {args.agent!r}; did you mean {close!r}?", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"path": target.display, "agent": args.agent, "decision": verdict.kind,
+                          "rule": verdict.rule, "reason": verdict.reason, "pattern": verdict.pattern,
+                          "file": verdict.file, "project": compiled["root"]}, indent=2))
+        return 1 if verdict.kind == "deny" else 0
     if verdict.kind == "deny":
         print(f"deny ({verdict.rule}): {verdict.reason}")
     else:
@@ -112,6 +138,11 @@ def cmd_contracts_overlaps(args: argparse.Namespace) -> int:
     root = _root(args.root)
     compiled = compiler.compile_project(root)
     found = overlaps.find_overlaps(compiled, include_main=args.all)
+    if args.json:
+        print(json.dumps({"overlaps": [{"agents": [a, b], "examples": [
+            {"path": path, "rules": {a: rule_a, b: rule_b}} for path, rule_a, rule_b in examples[: args.limit]],
+            "more": max(0, len(examples) - args.limit)} for (a, b), examples in sorted(found.items())]}, indent=2))
+        return 1 if args.strict and found else 0
     if not found:
         scope = "" if args.all else " (main excluded; --all includes it)"
         print(f"no overlaps: no path is owned by two agents{scope}")
@@ -131,10 +162,23 @@ def cmd_contracts_new(args: argparse.Namespace) -> int:
     from hookpact.core.dirs import state_dir
 
     root = _root(args.root)
+    scaffold.check_agent_name(args.agent)
+    notes = scaffold.authoring_notes(root, args.agent, args.allow)
     path = scaffold.new_contract(root, args.agent, allow=args.allow, forbid=args.forbid,
                                  description=args.description, force=args.force)
     store.settle(compiler.compile_project(root), state_dir())  # the ledger now knows this agent
     print(f"wrote {path}; check it with `hookpact contracts validate`")
+    if args.with_main and args.agent != scaffold.MAIN:
+        main_path = os.path.join(os.path.dirname(path), f"{scaffold.MAIN}.json")
+        if os.path.exists(main_path):
+            print(f"{main_path} exists; kept as it is")
+        else:
+            scaffold.new_contract(root, scaffold.MAIN, allow=["**"], forbid=[],
+                                  description="The main thread. Narrow this once every agent has its own contract.")
+            print(f"wrote {main_path}: the main thread may still modify anything (narrow it later)")
+        notes = [n for n in notes if "first contract" not in n]
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     return 0
 
 
@@ -163,18 +207,21 @@ def build_parser() -> argparse.ArgumentParser:
     csub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
     p = csub.add_parser("validate", help="check every contract against the schema; errors name file and key")
     p.add_argument("--root", help="project directory (default: the project around the current directory)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_contracts_validate)
     p = csub.add_parser("explain", help="may AGENT modify PATH? prints the decision and the rule behind it",
                         description="Exit status 0 if allowed, 1 if denied.")
     p.add_argument("path", help="file path (relative to the current directory, or absolute)")
     p.add_argument("--agent", required=True, help="agent_type as Claude Code reports it; 'main' for the main thread")
     p.add_argument("--root", help="project directory (default: the project around the current directory)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_contracts_explain)
     p = csub.add_parser("overlaps", help="list paths that two agents both own")
     p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.add_argument("--all", action="store_true", help="include the main thread's contract")
     p.add_argument("--limit", type=int, default=5, help="examples shown per pair (default: %(default)s)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any overlap exists (for CI)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_contracts_overlaps)
     p = csub.add_parser("new", help="write a starter contract for AGENT",
                         description="Writes .claude/contracts/AGENT.json and the schema copy its $schema names.")
@@ -184,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="", help="what the agent is for")
     p.add_argument("--root", help="project directory (default: the project around the current directory)")
     p.add_argument("--force", action="store_true", help="overwrite an existing contract")
+    p.add_argument("--with-main", action="store_true",
+                   help="also write main.json allowing '**', so the main thread keeps writing where it could")
     p.set_defaults(func=cmd_contracts_new)
     p = csub.add_parser("accept-empty", help="confirm that the project has no contracts any more",
                         description="When every contract of a project that had some is gone (deleted, moved, or "
@@ -206,7 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import metrics as metrics_cli
 
     metrics_cli.add_parser(sub)
-    return parser
+    from hookpact.cli import trial as trial_cli
+
+    trial_cli.add_parser(sub)
+    from hookpact.cli import completion as completion_cli
+
+    completion_cli.add_parser(sub)
+    from hookpact.cli.args import harden
+
+    return harden(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,6 +278,19 @@ def main(argv: list[str] | None = None) -> int:
     except HookpactError as exc:
         print(f"hookpact: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"hookpact: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:
+        if os.environ.get("HOOKPACT_DEBUG"):
+            raise
+        # Never a traceback for the user: one line, and how to get the details for a bug report.
+        print(f"hookpact: internal error: {type(exc).__name__}: {exc} (HOOKPACT_DEBUG=1 shows the traceback; "
+              "please report it)", file=sys.stderr)
+        return 70
 
 
 def run() -> None:

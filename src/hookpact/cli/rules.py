@@ -30,6 +30,15 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
     settings = _project_shell_settings(_root(args.root))
     known = {rule["id"] for rule in pack.load_pack()["rules"]}
+    if args.json:
+        import json
+
+        print(json.dumps({"rules": [{"id": rule["id"], "mode": mode, "default_mode": rule["mode"],
+                                     "severity": rule["severity"], "description": rule["description"]}
+                                    for rule, mode in pack.effective_rules(settings)],
+                          "unknown": sorted(set(settings.get("rules") or {}) - known),
+                          "protected_branches": pack.protected_branches(settings)}, indent=2))
+        return 0
     for rule, mode in pack.effective_rules(settings):
         changed = " (set in .claude/hookpact.json)" if mode != rule["mode"] else ""
         print(f"{rule['id']:34} {mode:5} {rule['severity']:9} {rule['description']}{changed}")
@@ -103,6 +112,7 @@ def add_parser(sub: Any) -> None:
     rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     p = rsub.add_parser("list", help="every rule with its mode for this project")
     p.add_argument("--root", help="project directory (default: the project around the current directory)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_rules_list)
     p = rsub.add_parser("explain", help="what the Bash guard decides for COMMAND, which rule and which part of it",
                         description="Exit status 0 if the command would run, 1 if it would be denied (or asked).")

@@ -1,12 +1,14 @@
 """Where hookpact keeps its own state: outside the repository, away from git.
 
-Standard library only (this runs in every hook). The layout follows the XDG base
-directory spec, which is what ``platformdirs`` computes on Linux for these names.
+Standard library only (this runs in every hook). The layout is what ``platformdirs`` computes for
+these names (installer/platform.py uses it; tests/installer/test_platform.py checks they agree): the
+XDG base directory spec, with ``~/Library/Application Support/hookpact`` as the macOS default.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ def _xdg_dir(env: Mapping[str, str] | None, explicit: str, xdg: str, *fallback: 
     if base and os.path.isabs(base):
         return os.path.join(base, "hookpact")
     home = home_dir(env) or os.path.expanduser("~")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Application Support", "hookpact")
     return os.path.join(home, *fallback, "hookpact")
 
 

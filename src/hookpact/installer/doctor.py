@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookpact.core.errors import SettingsError
-from hookpact.installer import layers, settings
+from hookpact.installer import launcher, layers, settings
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,41 @@ def interpreter_problem(python: str) -> str | None:
             problem = f"the interpreter {python} could not be run ({exc})"
     _interpreters[python] = problem
     return problem
+
+
+def machine_launcher(root: str) -> str:
+    """The launcher a hook command in ``root`` finds: the ``env`` pointer of the settings layers
+    Claude Code merges (local over project over user), else the environment, else the default."""
+    home = os.path.expanduser("~")
+    for scope in ("local", "project", "user"):
+        try:
+            text = settings.read_text(layers.layout(scope, root, home).settings)
+            data = settings.parse_settings(text, "") if text and text.strip() else {}
+        except SettingsError:
+            continue
+        pointer = settings.pointer_of(data)
+        if pointer:
+            return pointer
+    return os.environ.get(launcher.ENV_KEY) or launcher.launcher_path()
+
+
+def launcher_problem(root: str, name: str) -> tuple[str, str, str] | None:
+    """(level, message, fix) when the machine launcher cannot run hook ``name``, else None."""
+    path = machine_launcher(root)
+    fix = f"hookpact setup {shlex.quote(root)}"
+    found = launcher.read_launcher(path)
+    if found is None:
+        return ("error", f"hookpact is not set up on this machine (no launcher at {path}), so every guarded "
+                "tool call is refused", fix)
+    python, hooks_dir = found
+    problem = interpreter_problem(python)
+    if problem:
+        return ("error", f"{problem}; every guarded tool call is refused",
+                f"{fix} (with the hookpact you use, or --python)")
+    if not os.path.isfile(os.path.join(hooks_dir, f"{name}.py")):
+        return ("warn", f"hookpact moved since setup (upgraded or reinstalled): the hooks still find it through "
+                f"{python}, a few milliseconds slower", fix)
+    return None
 
 
 def canary_event(event: str, matcher: str | None, root: str) -> dict[str, Any]:
@@ -182,35 +217,47 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
         findings.append(Finding("warn", path, f"hooks not installed here: {', '.join(missing)}",
                                 "run hookpact install again to add them"))
     seen: set[str] = set()
+    reported: set[str] = set()
     for event, matcher, entry in handlers:
         command = entry["command"]
         if command in seen:
             continue
         seen.add(command)
-        try:
-            argv = shlex.split(command)
-        except ValueError:
-            findings.append(Finding("error", path, f"cannot read the command {command!r}", "run hookpact install"))
-            continue
         name = hook_name(command)
-        # A gated hook (HookSpec.gated) starts with a /bin/sh test; its interpreter is the word before -I.
-        python = next((argv[i - 1] for i in range(1, len(argv)) if argv[i] == "-I"), argv[0] if argv else "")
-        problem = interpreter_problem(python) if argv else "empty command"
-        if problem:
-            findings.append(Finding("error", path, f"{name}: {problem}",
-                                    "run `hookpact install` with the interpreter that has hookpact "
-                                    "(or pass --python)"))
-            continue
-        script = next((a for a in argv[1:] if a.endswith(".py")), None)
-        if script and plugin_root is not None:
-            script = script.replace("${CLAUDE_PLUGIN_ROOT}", plugin_root)
-        if script and not os.path.exists(script):
-            findings.append(Finding("error", path, f"{name}: {script} does not exist",
-                                    "run hookpact install again (hookpact moved or was upgraded)"))
-            continue
+        extra: dict[str, str] = {"CLAUDE_PLUGIN_ROOT": plugin_root} if plugin_root is not None else {}
+        if launcher.HOOK_VAR + "=" in command:
+            found = launcher_problem(root, name or "")
+            if found is not None:
+                level, message, fix = found
+                if message not in reported:  # one line for the launcher, not one per hook
+                    reported.add(message)
+                    findings.append(Finding(level, path, message, fix))
+                if level == "error":
+                    continue
+            extra[launcher.ENV_KEY] = machine_launcher(root)
+        else:
+            try:
+                argv = shlex.split(command)
+            except ValueError:
+                findings.append(Finding("error", path, f"cannot read the command {command!r}", "run hookpact install"))
+                continue
+            # A gated hook (HookSpec.gated) starts with a /bin/sh test; its interpreter is the word before -I.
+            python = next((argv[i - 1] for i in range(1, len(argv)) if argv[i] == "-I"), argv[0] if argv else "")
+            problem = interpreter_problem(python) if argv else "empty command"
+            if problem:
+                findings.append(Finding("error", path, f"{name}: {problem}",
+                                        "run `hookpact install` with the interpreter that has hookpact "
+                                        "(or pass --python)"))
+                continue
+            script = next((a for a in argv[1:] if a.endswith(".py")), None)
+            if script and plugin_root is not None:
+                script = script.replace("${CLAUDE_PLUGIN_ROOT}", plugin_root)
+            if script and not os.path.exists(script):
+                findings.append(Finding("error", path, f"{name}: {script} does not exist",
+                                        "run hookpact install again (hookpact moved or was upgraded)"))
+                continue
         if canary:
-            failure = run_canary(command, event, matcher, root, float(entry.get("timeout") or 600),
-                                 {"CLAUDE_PLUGIN_ROOT": plugin_root} if plugin_root is not None else None)
+            failure = run_canary(command, event, matcher, root, float(entry.get("timeout") or 600), extra)
             if failure:
                 findings.append(Finding("error", path, f"{name} on a canary {event} event {failure}",
                                         "run the command by hand with the event on stdin and read its error"))
@@ -260,7 +307,9 @@ def check_config_layers(root: str) -> list[Finding]:
             errors += compiler.layer_errors(root, team=team, only_team=True)
             files.append(config.Layer("team", path, f"{config.TEAMS_DIR}/{team}/{config.SETTINGS_NAME}", team))
     fix = "fix it; `hookpact config show` rechecks (while a layer is invalid, the scope hook denies file writes)"
-    findings = [Finding("error", "config", str(error), fix) for error in errors]
+    from hookpact.contracts import scaffold
+
+    findings = [Finding("error", "config", scaffold.teach(error, scaffold.SETTINGS_SCHEMA), fix) for error in errors]
     broken = {e.file for e in errors}
     for lay in files:
         assert lay.path is not None
@@ -278,7 +327,9 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
     installed_anywhere = False
     for lay, expect in ((user, False), (project, not plugin_dirs), (local, False)):
         found = check_settings_file(lay.settings, root, expect=expect, canary=canary)
-        installed_anywhere = installed_anywhere or any(f.level == "ok" for f in found)
+        # Installed but broken is not "not installed": the findings above already say what is wrong.
+        installed_anywhere = installed_anywhere or layers.has_our_entries(lay.settings) or any(
+            f.level == "ok" for f in found)
         findings.extend(found)
     for directory in plugin_dirs or []:
         found = check_plugin_dir(directory, root, canary=canary)
@@ -327,6 +378,9 @@ def diagnose(root: str, home: str, *, canary: bool = True, launch_dir: str | Non
 
     for level, where, message, fix in sandbox_findings(os.environ):
         findings.append(Finding(level, where, message, fix))
+    for name in layers.unignored_local_files(root):
+        findings.append(Finding("warn", os.path.join(root, name), "machine-local settings that git would commit "
+                                "(a teammate's clone would get this machine's paths)", f"add {name} to .gitignore"))
     # The launch-directory caveat.
     here = os.path.realpath(launch_dir or os.getcwd())
     if here != root and here.startswith(root + os.sep):

@@ -26,7 +26,7 @@ from importlib import resources
 
 from hookpact.contracts import store
 from hookpact.core.errors import SettingsError
-from hookpact.installer import markdown, settings
+from hookpact.installer import launcher, markdown, settings
 from hookpact.installer.settings import SettingsPlan
 
 SCOPES = ("user", "project", "local")
@@ -82,13 +82,28 @@ class InstallPlan:
 
     files: list[SettingsPlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: This machine's launcher (installer/launcher.py): shared by every project, never removed by uninstall.
+    launcher: SettingsPlan | None = None
 
     @property
     def changes(self) -> list[SettingsPlan]:
         return [p for p in self.files if p.changes]
 
     def diff(self) -> str:
-        return "".join(p.diff() for p in self.changes)
+        extra = self.launcher.diff() if self.launcher is not None and self.launcher.changes else ""
+        return "".join(p.diff() for p in self.changes) + extra
+
+
+def plan_launcher(python: str) -> SettingsPlan:
+    """This machine's launcher, naming ``python`` and the hooks directory it imports."""
+    path = launcher.launcher_path()
+    return SettingsPlan(path, os.path.realpath(path), settings.read_text(path),
+                        launcher.launcher_text(python, launcher.hooks_dir_of(python)))
+
+
+def pointer_file(scope: str, root: str, home: str) -> str:
+    """The machine-local settings file whose ``env`` names the launcher for ``scope``."""
+    return layout("user" if scope == "user" else "local", root, home).settings
 
 
 class _Files:
@@ -163,7 +178,13 @@ def plan_install(scope: str, root: str, home: str, python: str, *, teams: list[s
         if not os.path.isdir(os.path.join(home, ".claude")):
             plan.notes.append(f"{os.path.join(home, '.claude')} does not exist yet (has Claude Code run as this "
                               "user?); install creates it")
-    files.add(settings.plan_install(lay.settings, python))
+    plan.launcher = plan_launcher(python)
+    pointer = launcher.launcher_path()
+    # Every settings file gets the same portable commands; the launcher's path goes in the env of a
+    # machine-local layer (for project scope, settings.local.json next to the committed file).
+    files.add(settings.plan_install(lay.settings, None, pointer=pointer if scope != "project" else None))
+    if scope == "project":
+        files.add(settings.plan_install(pointer_file(scope, root, home), None, pointer=pointer, entries=False))
     if memory:
         project_name = os.path.basename(os.path.normpath(root)) or "Project"
         _block_update(files, lay.memory, scope, template(scope, project=project_name))
@@ -252,7 +273,18 @@ def plan_uninstall(scope: str, root: str, home: str, *, memory: bool = True) -> 
     lay = layout(scope, root, home)
     plan = InstallPlan()
     files = _Files()
-    files.add(settings.plan_uninstall(lay.settings))
+    if scope == "user":
+        files.add(settings.plan_uninstall(lay.settings))
+    else:
+        # The launcher's pointer in settings.local.json serves both project and local scope.
+        other = layout("local" if scope == "project" else "project", root, home).settings
+        still_used = has_our_entries(other)
+        local = pointer_file(scope, root, home)
+        if scope == "project":
+            files.add(settings.plan_uninstall(lay.settings))
+            files.add(settings.plan_uninstall(local, entries=False, pointer=not still_used))
+        else:
+            files.add(settings.plan_uninstall(local, pointer=not still_used))
     if memory:
         _restore_or_strip(files, lay.memory, [scope, IMPORTS_BLOCK] if scope == "project" else [scope])
     if scope == "project":
@@ -268,10 +300,31 @@ def plan_uninstall(scope: str, root: str, home: str, *, memory: bool = True) -> 
     return plan
 
 
+def has_our_entries(path: str) -> bool:
+    try:
+        text = settings.read_text(path)
+        data = settings.parse_settings(text, path) if text and text.strip() else {}
+    except SettingsError:
+        return False
+    return any(settings.is_ours(e) for groups in (data.get("hooks") or {}).values() for g in groups
+               if isinstance(g, dict) for e in (g.get("hooks") or []))
+
+
+def write_launcher(plan: SettingsPlan) -> bool:
+    """Write this machine's launcher if it changed (in hookpact's private data directory)."""
+    if not plan.changes:
+        return False
+    os.makedirs(os.path.dirname(plan.target), mode=0o700, exist_ok=True)
+    settings.write_atomic(plan.target, plan.after, mode=0o600)
+    return True
+
+
 def apply(plan: InstallPlan, *, remember: bool) -> None:
     """Write every change, after checking that every one can be written (all or nothing up front)."""
     for change in plan.changes:
         settings.check_writable(change.target, change.after)
+    if plan.launcher is not None:
+        write_launcher(plan.launcher)
     created: set[str] = set()
     for change in plan.changes:
         record = settings.read_backup(change.target)
@@ -284,3 +337,27 @@ def apply(plan: InstallPlan, *, remember: bool) -> None:
             os.rmdir(directory)
         except OSError:
             pass
+
+
+#: Machine-local files a team must not commit (installer writes the first one).
+LOCAL_FILES = (".claude/settings.local.json", ".claude/hookpact.local.json", "CLAUDE.local.md")
+
+
+def unignored_local_files(root: str) -> list[str]:
+    """Machine-local files git would offer to commit in ``root`` (empty when ``root`` is not in git)."""
+    import subprocess
+
+    try:
+        inside = subprocess.run(["git", "-C", root, "rev-parse", "--is-inside-work-tree"], capture_output=True,
+                                text=True, timeout=10, check=False)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return []
+        present = [name for name in LOCAL_FILES if os.path.lexists(os.path.join(root, name))]
+        if not present:
+            return []
+        ignored = subprocess.run(["git", "-C", root, "check-ignore", "--no-index", *present], capture_output=True,
+                                 text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    done = {os.path.normpath(line.strip()) for line in ignored.stdout.splitlines()}
+    return [name for name in present if os.path.normpath(name) not in done]

@@ -15,14 +15,27 @@ import os
 import re
 import sys
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from hookpact.core.dirs import state_dir
 from hookpact.core.errors import SettingsError
 from hookpact.hooks.registry import HOOKS, HookSpec
 
-#: Our commands run ``.../hookpact/hooks/<name>.py`` (or ``-m hookpact.hooks.<name>``, run by hand).
-OURS = re.compile(r"(?:-m\s+hookpact\.hooks\.|[/\\]hookpact[/\\]hooks[/\\])([A-Za-z_][A-Za-z0-9_]*)(?:\.py)?'?(?:\s|$)")
+#: macOS keeps hookpact's state and data in one platformdirs directory (core/dirs.py): a /bin/sh
+#: snippet takes it when the XDG default does not exist and it does.
+MACOS_FALLBACK = ('[ -d "${var}" ] || ! [ -d "${{HOME:-/nonexistent}}/Library/Application Support/hookpact" ] || '
+                  '{var}="$HOME/Library/Application Support/hookpact"')
+
+#: The ``env`` variable naming this machine's launcher (installer/launcher.py).
+LAUNCHER_ENV = "HOOKPACT_LAUNCHER"
+
+#: Our commands name their hook as ``hookpact_hook=<name>`` (installer/launcher.py); older installs ran
+#: ``.../hookpact/hooks/<name>.py`` (or ``-m hookpact.hooks.<name>``, run by hand). Any quoting of the
+#: path or the name is still ours, so a re-quoted entry is recognised (and removed by uninstall).
+OURS = re.compile(
+    r"(?:\bhookpact_hook=[\"']?|-m\s+[\"']?hookpact\.hooks\.|[/\\]hookpact[/\\]hooks[/\\])"
+    r"([A-Za-z_][A-Za-z0-9_]*)(?:\.py)?[\"']*(?:[\s;]|$)")
 
 
 def shell_quote(text: str) -> str:
@@ -40,7 +53,15 @@ def hook_script(spec: HookSpec) -> str:
     return os.path.abspath(found.origin)
 
 
-def hook_command(spec: HookSpec, python: str) -> str:
+def hook_command(spec: HookSpec, python: str | None) -> str:
+    """The command Claude Code runs for ``spec``. ``python=None``: the portable spelling every
+    install writes (installer/launcher.py); an interpreter: a direct command naming this machine's
+    paths (tests, benchmarks, and the launcher's own last step)."""
+    if python is None:
+        from hookpact.installer.launcher import portable_command
+
+        command = portable_command(spec)
+        return f"{runaway_gate()} {command}" if spec.gated else command
     # The module file is run directly rather than with ``-m``: runpy costs ~3 ms on every
     # tool call (bench/). ``-I`` (isolated mode) keeps the session's cwd, i.e. the
     # repository an agent can write to, off sys.path, so nothing there can shadow hookpact.
@@ -64,7 +85,8 @@ def runaway_gate() -> str:
     return (
         'q() { ! [ -e "$1" ] || { grep -q runaway "$1"; [ $? -eq 1 ]; }; }; '
         's=${HOOKPACT_STATE_DIR:-}; [ -n "$s" ] || case ${XDG_STATE_HOME:-} in '
-        '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact};; esac; '
+        '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact}; '
+        f'{MACOS_FALLBACK.format(var="s")};; esac; '
         'p=${CLAUDE_PROJECT_DIR:-}; '
         f'if [ -n "$s" ] && [ -n "$p" ] && [ -z "${{HOOKPACT_NO_GATE:-}}" ] && {unset}! [ -e "$s/{stop_file}" ] && '
         f'{{ ! [ -e "$s/{STOPS[0]}" ] || [ -x "$s/{STOPS[0]}" ]; }} && '
@@ -76,14 +98,14 @@ def runaway_gate() -> str:
     )
 
 
-def handler(spec: HookSpec, python: str) -> dict[str, Any]:
+def handler(spec: HookSpec, python: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"type": "command", "command": hook_command(spec, python), "timeout": spec.timeout}
     if spec.enforcing:
         entry["onFailure"] = "block"
     return entry
 
 
-def desired_entries(python: str, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+def desired_entries(python: str | None, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """event -> matcher groups that hookpact wants in the settings file."""
     wanted: dict[str, list[dict[str, Any]]] = {}
     for name, spec in HOOKS.items():
@@ -111,9 +133,10 @@ def detect_indent(text: str) -> int | str:
     return 2
 
 
-def dump(data: dict[str, Any], indent: int | str, trailing_newline: bool) -> str:
+def dump(data: dict[str, Any], indent: int | str, trailing_newline: bool, crlf: bool = False) -> str:
     text = json.dumps(data, indent=indent, ensure_ascii=False)
-    return text + "\n" if trailing_newline else text
+    text = text + "\n" if trailing_newline else text
+    return text.replace("\n", "\r\n") if crlf else text
 
 
 def parse_settings(text: str, display: str) -> dict[str, Any]:
@@ -187,6 +210,10 @@ class SettingsPlan:
         self.target = target  # the real file written (symlinks followed)
         self.before = before
         self.after = after
+        # An uninstall that left part of ours (another scope still needs it): keep the backup record.
+        self.partial = False
+        # Plans the same change again from the file as it is now (after another program changed it).
+        self.replan: Callable[[], SettingsPlan] | None = None
 
     @property
     def changes(self) -> bool:
@@ -213,36 +240,90 @@ def read_text(path: str) -> str | None:
         raise SettingsError(f"{path} is not UTF-8 text. Nothing was written.") from None
 
 
-def plan_install(path: str, python: str, hooks: list[str] | None = None) -> SettingsPlan:
+Format = tuple[int | str, bool, bool]  # indentation, trailing newline, CRLF line ends
+
+
+def _load(before: str | None, path: str) -> tuple[dict[str, Any], Format]:
+    """Parsed settings and how they are laid out, so a rewrite keeps indentation and line ends."""
+    if before is None or not before.strip():
+        return {}, (2, True, False)
+    return parse_settings(before, path), (detect_indent(before), before.endswith("\n"), "\r\n" in before)
+
+
+def _render(data: dict[str, Any], fmt: Format) -> str:
+    return dump(data, *fmt)
+
+
+def pointer_of(data: dict[str, Any]) -> str | None:
+    env = data.get("env")
+    value = env.get(LAUNCHER_ENV) if isinstance(env, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def with_pointer(data: dict[str, Any], launcher: str | None) -> dict[str, Any]:
+    """``data`` whose ``env`` names the machine launcher (None: without hookpact's variable)."""
+    data = json.loads(json.dumps(data))
+    env = data.get("env")
+    if launcher is None:
+        if isinstance(env, dict) and LAUNCHER_ENV in env:
+            del env[LAUNCHER_ENV]
+            if not env:
+                del data["env"]
+        return data
+    if env is not None and not isinstance(env, dict):
+        raise SettingsError("'env' must be an object. Nothing was written.")
+    data.setdefault("env", {})[LAUNCHER_ENV] = launcher
+    return data
+
+
+def plan_install(path: str, python: str | None = None, hooks: list[str] | None = None, *,
+                 pointer: str | None = None, entries: bool = True) -> SettingsPlan:
+    """Our hook entries (``entries``) and, with ``pointer``, the machine launcher's path in ``env``."""
     target = os.path.realpath(path)
     before = read_text(target)
-    if before is None or not before.strip():
-        data: dict[str, Any] = {}
-        indent: int | str = 2
-        newline = True
-    else:
-        data = parse_settings(before, path)
-        indent = detect_indent(before)
-        newline = before.endswith("\n")
-    new = merged(data, desired_entries(python, hooks))
+    data, fmt = _load(before, path)
+    new = merged(data, desired_entries(python, hooks)) if entries else data
+    if pointer is not None:
+        new = with_pointer(new, pointer)
     if before is not None and before.strip() and new == data:
         return SettingsPlan(path, target, before, before)
-    return SettingsPlan(path, target, before, dump(new, indent, newline))
+    plan = SettingsPlan(path, target, before, _render(new, fmt))
+    plan.replan = lambda: plan_install(path, python, hooks, pointer=pointer, entries=entries)
+    return plan
 
 
-def plan_uninstall(path: str) -> SettingsPlan:
+def plan_uninstall(path: str, *, entries: bool = True, pointer: bool = True) -> SettingsPlan:
+    """Remove our entries and/or our ``env`` pointer. Back to the recorded bytes before install when
+    nothing else changed the file; a partial removal keeps the record for the later full one."""
     target = os.path.realpath(path)
     before = read_text(target)
     if before is None:
         return SettingsPlan(path, target, None, None)
-    data = parse_settings(before, path) if before.strip() else {}
+    data, fmt = _load(before, path)
+    new = merged(data, {}) if entries else data
+    if pointer:
+        new = with_pointer(new, None)
     record = read_backup(target)
     if record is not None and record.get("after") == before:
-        return SettingsPlan(path, target, before, record.get("before"))
-    new = merged(data, {})
+        prior = record.get("before")
+        if entries and pointer:
+            return SettingsPlan(path, target, before, prior)
+        try:
+            prior_data = _load(prior, path)[0] if isinstance(prior, str) else {}
+        except SettingsError:
+            prior_data = None
+        if prior_data is not None and "hooks" not in prior_data and new.get("hooks") == {}:
+            new = {k: v for k, v in new.items() if k != "hooks"}  # the hooks key came with our entries
+        if prior_data is not None and prior_data == new:
+            return SettingsPlan(path, target, before, prior)
+        plan = SettingsPlan(path, target, before, before if new == data else _render(new, fmt))
+        plan.partial = True
+        return plan
     if new == data:
         return SettingsPlan(path, target, before, before)
-    return SettingsPlan(path, target, before, dump(new, detect_indent(before), before.endswith("\n")))
+    plan = SettingsPlan(path, target, before, _render(new, fmt))
+    plan.replan = lambda: plan_uninstall(path, entries=entries, pointer=pointer)
+    return plan
 
 
 def backup_path(target: str, env: dict[str, str] | None = None) -> str:
@@ -259,8 +340,70 @@ def read_backup(target: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and record.get("target") == target else None
 
 
-def write_atomic(path: str, text: str | None) -> None:
-    """Replace ``path`` with ``text`` atomically (None: remove it), keeping its mode."""
+class ConcurrentChange(SettingsError):
+    """Another program changed the file between our read and our rename."""
+
+
+#: How many times an install re-plans a file another program keeps changing under it.
+ATTEMPTS = 5
+#: Our temp files: ``.<name>.hookpact-<pid>.tmp`` next to the file they replace.
+TEMP = re.compile(r"^\.(.+)\.hookpact-(\d+)\.tmp$")
+STALE_SECONDS = 3600.0
+
+
+def is_read_only(path: str) -> bool:
+    """No write bit at all (even root, who passes ``os.access``, must not overwrite a 0444 file),
+    or this user may not write it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not mode & 0o222 or not os.access(path, os.W_OK)
+
+
+def sweep_temp_files(directory: str, now: float | None = None) -> list[str]:
+    """Remove our temp files left by a killed install: their process is gone, or they are an hour old."""
+    import time
+
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        found = TEMP.match(name)
+        if not found:
+            continue
+        path = os.path.join(directory, name)
+        pid = int(found.group(2))
+        alive = pid != os.getpid()
+        if alive:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                alive = False
+            except (PermissionError, OverflowError):
+                pass
+        try:
+            if not alive or now - os.lstat(path).st_mtime > STALE_SECONDS:
+                os.unlink(path)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def write_atomic(path: str, text: str | None, *, expect: str | bool | None = False,
+                 mode: int | None = None) -> None:
+    """Replace ``path`` with ``text`` atomically (None: remove it), keeping its mode.
+
+    ``expect`` (the text the change was planned from; ``False``: do not check) is compared with
+    the file just before the rename: when another program changed it meanwhile,
+    :class:`ConcurrentChange` is raised and the file is left as that program wrote it.
+    """
+    if expect is not False and read_text(path) != expect:
+        raise ConcurrentChange(f"{path} was changed by another program while hookpact was writing it")
     if text is None:
         try:
             os.unlink(path)
@@ -269,19 +412,23 @@ def write_atomic(path: str, text: str | None) -> None:
         return
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
+    sweep_temp_files(directory)
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        keep = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
-        mode = 0o644
-    if os.path.exists(path) and not os.access(path, os.W_OK):
+        keep = 0o644
+    if is_read_only(path):
         raise SettingsError(f"{path} is read-only. Nothing was written; make it writable and run again.")
     tmp = os.path.join(directory, f".{os.path.basename(path)}.hookpact-{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, keep if mode is None else mode)
+        if expect is not False and read_text(path) != expect:
+            raise ConcurrentChange(f"{path} was changed by another program while hookpact was writing it")
         os.replace(tmp, path)
     except OSError as exc:
         try:
@@ -289,6 +436,12 @@ def write_atomic(path: str, text: str | None) -> None:
         except OSError:
             pass
         raise SettingsError(f"{path} could not be written: {exc.strerror}. The file was left as it was.") from None
+    except ConcurrentChange:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def missing_dirs(path: str) -> list[str]:
@@ -306,32 +459,61 @@ def missing_dirs(path: str) -> list[str]:
 
 def check_writable(target: str, after: str | None) -> None:
     """Refuse before anything is written: a read-only file, or a directory a file cannot be replaced in."""
-    if os.path.exists(target) and after is not None and not os.access(target, os.W_OK):
+    if os.path.exists(target) and after is not None and is_read_only(target):
         raise SettingsError(f"{target} is read-only. Nothing was written; make it writable and run again.")
     missing = missing_dirs(target)
     parent = os.path.dirname(missing[-1]) if missing else os.path.dirname(os.path.abspath(target))
-    if os.path.isdir(parent) and not os.access(parent, os.W_OK):
+    if os.path.isdir(parent) and (not os.access(parent, os.W_OK) or not os.stat(parent).st_mode & 0o222):
         raise SettingsError(f"{parent} is read-only, so {os.path.basename(target)} cannot be written there "
                             "atomically. Nothing was written; make the directory writable and run again.")
 
 
-def apply(plan: SettingsPlan, *, remember: bool) -> None:
-    """Write the plan; with ``remember``, keep the previous bytes for ``uninstall``."""
-    if not plan.changes:
-        return
+def _write_record(target: str, record: dict[str, Any]) -> None:
+    path = backup_path(target)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    write_atomic(path, json.dumps(record), mode=0o600)
+
+
+def apply(plan: SettingsPlan, *, remember: bool) -> SettingsPlan:
+    """Write the plan; with ``remember``, keep the previous bytes for ``uninstall``.
+
+    If another program changes the file between our read and our rename, the change is planned
+    again from its new content (when the plan knows how) instead of overwriting it. Returns the
+    plan that was written.
+    """
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            if plan.replan is None:
+                raise SettingsError(f"{plan.path} was changed by another program while hookpact was writing "
+                                    "it; nothing was overwritten. Run the command again.")
+            plan = plan.replan()
+        if not plan.changes:
+            return plan
+        try:
+            _apply_once(plan, remember=remember)
+            return plan
+        except ConcurrentChange:
+            continue
+    raise SettingsError(f"{plan.path} kept changing while hookpact was writing it ({ATTEMPTS} attempts); "
+                        "nothing was overwritten. Stop the program writing it and run again.")
+
+
+def _apply_once(plan: SettingsPlan, *, remember: bool) -> None:
     check_writable(plan.target, plan.after)
     existing = read_backup(plan.target)
     if remember:
         keep = existing is not None and existing.get("after") == plan.before
         before = existing["before"] if keep and existing else plan.before
         created = (existing or {}).get("created_dirs", []) if keep else missing_dirs(plan.target)
-        record = {"target": plan.target, "before": before, "after": plan.after, "created_dirs": created}
-        path = backup_path(plan.target)
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(record, fh)
-    write_atomic(plan.target, plan.after)
-    if not remember:
+        # The record goes first: a kill between the two leaves a record that no longer matches.
+        _write_record(plan.target, {"target": plan.target, "before": before, "after": plan.after,
+                                    "created_dirs": created})
+    write_atomic(plan.target, plan.after, expect=plan.before)
+    if remember:
+        return
+    if plan.partial and existing is not None:
+        _write_record(plan.target, {**existing, "after": plan.after})
+    else:
         try:
             os.unlink(backup_path(plan.target))
         except FileNotFoundError:
