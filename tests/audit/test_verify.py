@@ -236,3 +236,25 @@ def test_a_slow_hook_s_older_stamp_is_not_a_clock_step(make_writer: Callable[...
     w.append([{"ts": "2026-11-21T12:00:01.000Z", "event": "SubagentStop", "hook": "completion"}])  # ran 5 min
     w.append([{**rec(3), "ts": "2026-11-21T12:05:01.000Z"}])
     assert check(state, data).clock_steps == []
+
+
+@pytest.mark.parametrize("second_kid", ["000000000000", "ffffffffffff"])
+def test_a_second_epoch_before_any_record_holds_the_records(state: Path, data: Path, verification_key: Path,
+                                                            make_writer: Callable[..., AuditWriter],
+                                                            monkeypatch: pytest.MonkeyPatch, second_kid: str) -> None:
+    """Install hands out a key, then `audit key new` starts another before anything is written: both
+    epochs begin at seq 1, and the records belong to the later one whatever the kids' order."""
+    from hookpact.audit import handout, keys
+
+    monkeypatch.setattr(keys, "new_kid", lambda: second_kid)
+    second = handout.new_epoch(str(state), str(data), out=str(state / "second.verify.key"))
+    assert second.base == 1 and second.path is not None
+    w = make_writer()
+    for n in range(1, 4):
+        w.append([rec(n)])
+    report = check(state, data, key_files=[second.path])
+    assert report.exit_code == 0 and report.authenticated == report.records == 3
+    first_only = check(state, data, key_files=[str(verification_key)])  # the superseded epoch sealed nothing
+    assert first_only.exit_code == EXIT_CODES["unauthenticated"] and first_only.authenticated == 0
+    assert first_only.first is not None and second_kid in first_only.first.where
+    assert check(state, data, key_files=[str(verification_key), second.path]).exit_code == 0

@@ -143,21 +143,31 @@ class Report:
 
 
 class _Keys:
-    """Record keys by sequence number, derived forward from initial keys."""
+    """Record keys by sequence number, derived forward from initial keys.
 
-    def __init__(self, initial: dict[str, tuple[int, bytes]]) -> None:
+    Two epochs can share a first record: one started while nothing was written yet (install,
+    then ``audit key new``) leaves no ``audit.epoch`` record behind. The later one holds the
+    records, so epochs at the same base are ordered by when they started (``started``: the
+    position of their key anchor in anchors.jsonl, else the head's epoch last), not by kid.
+    """
+
+    def __init__(self, initial: dict[str, tuple[int, bytes]], started: dict[str, int] | None = None) -> None:
         self.initial = initial
-        self.epochs: list[tuple[int, str]] = []  # (base, kid), ascending base
+        self.started = started or {}
+        self.epochs: list[tuple[int, int, str]] = []  # (base, start order, kid), ascending
         self._cache: tuple[str, int, bytes] | None = None
 
     def add_epoch(self, base: int, kid: str) -> None:
-        if (base, kid) not in self.epochs:
-            self.epochs.append((base, kid))
+        if not any(b == base and k == kid for b, _, k in self.epochs):
+            self.epochs.append((base, self.started.get(kid, -1), kid))
             self.epochs.sort()
+
+    def kids(self) -> list[str]:
+        return [kid for _, _, kid in self.epochs]
 
     def kid_for(self, seq: int) -> str | None:
         found = None
-        for base, kid in self.epochs:
+        for base, _, kid in self.epochs:
             if base <= seq:
                 found = kid
         return found
@@ -240,11 +250,11 @@ def verify(state_dir: str, data_dir: str, key_files: Iterable[str] = (), *,
     if not os.path.isdir(directory):
         _nothing_here(report, held, shipped)
         return report
-    key_ring = _Keys(initial)
-    for k in held:
-        key_ring.add_epoch(k.base, k.kid)
     anchors = _read_anchors(directory)
     head = parse_line(_read_bytes(os.path.join(directory, HEAD)) or b"") or {}
+    key_ring = _Keys(initial, _start_order(anchors, head))
+    for k in held:
+        key_ring.add_epoch(k.base, k.kid)
     if use_keyring:
         _keys_from_keyring(anchors, head, initial, key_ring)
     segments = rotated_segments(directory)
@@ -333,7 +343,7 @@ def verify(state_dir: str, data_dir: str, key_files: Iterable[str] = (), *,
             d.kind == "truncated" for d in report.damage):
         report.add("truncated", report.last_seq + 1, where_end,
                    f"head.json says the log reached seq {head['last_seq']}; it ends at {report.last_seq}")
-    report.kids = [kid for _, kid in key_ring.epochs]
+    report.kids = key_ring.kids()
     _pending_notes(state_dir, directory, head, report)
     return report
 
@@ -350,6 +360,18 @@ def _nothing_here(report: Report, held: list[keys.VerificationKey], shipped: lis
                    "deleted with its key state, or this is not the machine or state directory it belongs to")
     else:
         report.notes.append("no audit log yet")
+
+
+def _start_order(anchors: list[dict[str, Any]] | None, head: dict[str, Any]) -> dict[str, int]:
+    """When each epoch started: its key anchor's place in anchors.jsonl (append-only, in the
+    order the writer started them); an epoch only the head names is the one the writer is in."""
+    order: dict[str, int] = {}
+    for index, anchor in enumerate(anchors or []):
+        if anchor.get("anchor") == "key" and anchor.get("kid"):
+            order[str(anchor["kid"])] = index
+    if isinstance(head.get("kid"), str) and head["kid"] not in order:
+        order[head["kid"]] = len(anchors or [])
+    return order
 
 
 def _keys_from_keyring(anchors: list[dict[str, Any]] | None, head: dict[str, Any],
