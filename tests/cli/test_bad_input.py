@@ -82,6 +82,13 @@ ROWS: dict[tuple[str, ...], list[tuple[str, str]]] = {
                ("Write '{{\"file_path\": ' --root {repo}", "json"), ("mcp__a__b plain --root {repo}", "json object"),
                ("'' ls --root {repo}", "tool")],
     ("completion",): [("fish", "invalid choice"), ("", "required")],
+    ("contracts", "accept-empty"): ROOTS,
+    ("audit", "anchor"): [("--bogus", "unrecognized")],
+    ("audit", "key", "new"): [("--bogus", "unrecognized")],
+    ("audit", "key", "status"): [("--bogus", "unrecognized")],
+    ("audit", "export"): [("", "--otlp"), ("--otlp http://127.0.0.1:9 --batch abc", "invalid int")],
+    ("audit", "report"): [("", "--html"), ("--html {dir}/r.html --since 2026-13-45", "2026-13-45")],
+    ("metrics",): [("--since 2026-13-45", "2026-13-45"), ("--max-label-values abc", "invalid int")],
 }
 
 
