@@ -78,11 +78,44 @@ def interpreter_problem(python: str) -> str | None:
     return problem
 
 
+#: Tools a canary may call, in order of preference: the first the handler's matcher fires for.
+CANARY_TOOLS = ("Write", "Bash", "mcp__doctor__read_file", "Read", "Glob")
+
+
+def canary_tool(matcher: str | None) -> str:
+    from hookpact.hooks.registry import matches
+
+    if not matcher or matcher == "*":
+        return "Read"
+    return next((tool for tool in CANARY_TOOLS if matches(matcher, tool)), (matcher or "Read").split("|")[0])
+
+
+def covered_hooks(event: str, command: str) -> list[str]:
+    """The registry hooks a handler of ours runs: its own, or every one on its event for a dispatcher."""
+    from hookpact.hooks.registry import checks_for
+
+    name = hook_name(command)
+    if name != "dispatch":
+        return [name] if name else []
+    only = re.search(r"--only=([A-Za-z0-9_,]+)", command)
+    wanted = set(only.group(1).split(",")) if only else None
+    gated = "--gated" in command
+    return [spec.name for spec in checks_for(event)
+            if (wanted is None or spec.name in wanted) and (not gated or spec.gate(event))]
+
+
+def handler_label(event: str, command: str) -> str:
+    name = hook_name(command) or "?"
+    if name != "dispatch":
+        return name
+    return f"{event} ({', '.join(covered_hooks(event, command))})"
+
+
 def canary_event(event: str, matcher: str | None, root: str) -> dict[str, Any]:
     base: dict[str, Any] = {"session_id": "hookpact-doctor", "transcript_path": "", "cwd": root,
                             "hook_event_name": event}
     if event in ("PreToolUse", "PostToolUse", "PostToolUseFailure"):
-        tool = (matcher or "Read").split("|")[0]
+        tool = canary_tool(matcher)
         if tool.startswith("mcp__"):
             tool, tool_input = "mcp__doctor__read_file", {"path": os.path.join(root, "README.md")}
         elif tool == "Bash":
@@ -176,7 +209,7 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
                            if expect and not plugins else [])
     from hookpact.hooks.registry import HOOKS
 
-    names = {hook_name(e["command"]) for _, _, e in handlers}
+    names = {name for event, _, e in handlers for name in covered_hooks(event, e["command"])}
     missing = sorted(set(HOOKS) - names)
     if missing:
         findings.append(Finding("warn", path, f"hooks not installed here: {', '.join(missing)}",
@@ -192,7 +225,7 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
         except ValueError:
             findings.append(Finding("error", path, f"cannot read the command {command!r}", "run hookpact install"))
             continue
-        name = hook_name(command)
+        name = handler_label(event, command)
         # A gated hook (HookSpec.gated) starts with a /bin/sh test; its interpreter is the word before -I.
         python = next((argv[i - 1] for i in range(1, len(argv)) if argv[i] == "-I"), argv[0] if argv else "")
         problem = interpreter_problem(python) if argv else "empty command"

@@ -19,7 +19,7 @@ from typing import Any
 
 from hookpact.core.dirs import state_dir
 from hookpact.core.errors import SettingsError
-from hookpact.hooks.registry import HOOKS, HookSpec
+from hookpact.hooks.registry import HOOKS, HookSpec  # noqa: F401  (HOOKS: re-exported for callers)
 
 #: Our commands run ``.../hookpact/hooks/<name>.py`` (or ``-m hookpact.hooks.<name>``, run by hand).
 OURS = re.compile(r"(?:-m\s+hookpact\.hooks\.|[/\\]hookpact[/\\]hooks[/\\])([A-Za-z_][A-Za-z0-9_]*)(?:\.py)?'?(?:\s|$)")
@@ -84,18 +84,10 @@ def handler(spec: HookSpec, python: str) -> dict[str, Any]:
 
 
 def desired_entries(python: str, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """event -> matcher groups that hookpact wants in the settings file."""
-    wanted: dict[str, list[dict[str, Any]]] = {}
-    for name, spec in HOOKS.items():
-        if hooks is not None and name not in hooks:
-            continue
-        for event, matcher in spec.events:
-            group: dict[str, Any] = {}
-            if matcher is not None:
-                group["matcher"] = matcher
-            group["hooks"] = [handler(spec, python)]
-            wanted.setdefault(event, []).append(group)
-    return wanted
+    """event -> matcher groups that hookpact wants in the settings file (installer/entries.py)."""
+    from hookpact.installer.entries import command_entries
+
+    return command_entries(python, hooks)
 
 
 def is_ours(entry: Any) -> bool:
