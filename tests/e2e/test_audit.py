@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from hookpact.cli.main import main as hookpact_main
 
 from .harness import RunClaude, agent_call, audit_records, hookpact_cli, write_agent
 from .scripted_api import Block, ScriptedApi, tool_use
@@ -29,10 +28,11 @@ def contract(repo: Path, agent: str, allowed: list[str]) -> None:
 
 
 @pytest.fixture
-def session(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path) -> dict[str, Any]:
+def session(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+            install_hookpact: Callable[..., None]) -> dict[str, Any]:
     """Main launches backend and frontend in one turn; backend also tries to write frontend's file."""
     repo = e2e_repo
-    assert hookpact_main(["install", str(repo)]) == 0
+    install_hookpact(repo)
     contract(repo, "main", ["**"])
     contract(repo, "backend", ["src/backend/**"])
     contract(repo, "frontend", ["src/frontend/**"])
@@ -50,6 +50,7 @@ def session(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2
     return {"run": run, "repo": repo, "home": e2e_home, "paths": paths, "api": scripted_api}
 
 
+@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_a_parallel_session_is_fully_accounted_for_and_verifies(session: dict[str, Any]) -> None:
     api: ScriptedApi = session["api"]
     home: Path = session["home"]

@@ -183,6 +183,7 @@ def run(
     *,
     gated_only: bool = False,
     only: frozenset[str] | None = None,
+    serve: bool = False,
     stdin: BinaryIO | None = None,
     stdout: TextIO | None = None,
     env: Mapping[str, str] | None = None,
@@ -194,6 +195,8 @@ def run(
     overall = Deadline(budget_for(event_name))
     result = dispatch(event_name, lambda: runner.read_within(stream, env, overall), env,
                       gated_only=gated_only, overall=overall, only=only)
+    if serve:
+        result.decision = merge([result.decision, start_server(env)])
     try:
         hook_io.emit(result.payload, stdout)
     except (OSError, ValueError):
@@ -203,7 +206,23 @@ def run(
     return 0
 
 
-USAGE = "usage: dispatch.py EVENT [--gated] [--only=HOOK,...]  (EVENT: " + ", ".join(registry.events()) + ")\n"
+def start_server(env: Mapping[str, str]) -> Decision | None:
+    """Resident mode's SessionStart: start this user's ``hookpact serve`` unless it runs. If it cannot
+    start, the user and the model are told why their tool calls will be refused (enforcing http hooks
+    block while it is down)."""
+    try:
+        from hookpact.serve import state
+
+        state.start_background(env, python=sys.executable)
+        return None
+    except Exception as exc:
+        text = (f"hookpact's resident server is not running ({exc}), so every tool call hookpact guards will "
+                "be refused. A person must start it: `hookpact serve --background`.")
+        return Decision("context", context=text, notice=text, rule="serve-down", source=NAME)
+
+
+USAGE = ("usage: dispatch.py EVENT [--gated] [--serve] [--only=HOOK,...]  (EVENT: " + ", ".join(registry.events())
+         + ")\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,12 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     for flag in flags:
         if flag.startswith("--only="):
             only = frozenset(filter(None, flag[7:].split(",")))
-        elif flag != "--gated":
+        elif flag not in ("--gated", "--serve"):
             names = []
     if len(names) != 1 or names[0] not in registry.events():
         sys.stderr.write(USAGE)
         return 2
-    return run(names[0], gated_only="--gated" in flags, only=only)
+    return run(names[0], gated_only="--gated" in flags, only=only, serve="--serve" in flags)
 
 
 if __name__ == "__main__":

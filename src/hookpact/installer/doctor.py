@@ -49,7 +49,11 @@ def _our_handlers(data: dict[str, Any]) -> list[tuple[str, str | None, dict[str,
             if not isinstance(group, dict):
                 continue
             for entry in group.get("hooks") or []:
-                if isinstance(entry, dict) and isinstance(entry.get("command"), str) and hook_name(entry["command"]):
+                if not isinstance(entry, dict):
+                    continue
+                command = entry.get("command")
+                if (isinstance(command, str) and hook_name(command)) or (
+                        entry.get("type") == "http" and settings.is_ours(entry)):
                     found.append((event, group.get("matcher"), entry))
     return found
 
@@ -207,10 +211,15 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
     if not handlers:
         return findings + ([Finding("warn", path, "no hookpact hooks here", "run hookpact install")]
                            if expect and not plugins else [])
-    from hookpact.hooks.registry import HOOKS
+    from hookpact.hooks.registry import HOOKS, checks_for
 
-    names = {name for event, _, e in handlers for name in covered_hooks(event, e["command"])}
+    names = {name for event, _, e in handlers for name in
+             (covered_hooks(event, e["command"]) if "command" in e else [s.name for s in checks_for(event)])}
     missing = sorted(set(HOOKS) - names)
+    resident = [e for _, _, e in handlers if "command" not in e]
+    if resident:
+        findings.append(resident_finding(path))
+        handlers = [h for h in handlers if "command" in h[2]]
     if missing:
         findings.append(Finding("warn", path, f"hooks not installed here: {', '.join(missing)}",
                                 "run hookpact install again to add them"))
@@ -251,6 +260,19 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
         findings.append(Finding("ok", path, f"{name}: interpreter has hookpact" +
                                 (", answered a canary event" if canary else "")))
     return findings
+
+
+def resident_finding(path: str) -> Finding:
+    """Resident mode: whether ``hookpact serve`` answers for this user."""
+    from hookpact.serve import state
+
+    found = state.alive()
+    if found is not None:
+        return Finding("ok", path, f"resident mode: hookpact serve answers (pid {found.get('pid')}, "
+                       f"{state.HOST}:{found.get('port')})")
+    return Finding("warn", path, "resident mode: hookpact serve is not running, so enforced tool calls are refused "
+                   "until it runs", "start a claude session (its SessionStart hook starts it) or run "
+                   "`hookpact serve --background`")
 
 
 def check_plugin_dir(directory: str, root: str, *, canary: bool) -> list[Finding]:

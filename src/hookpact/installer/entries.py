@@ -119,3 +119,27 @@ def _minus(matcher: str | None, covered: str) -> str:
     inner = covered[4:-2] if covered.startswith("^(?:") and covered.endswith(")$") else covered
     mine = matcher[4:-2] if matcher.startswith("^(?:") and matcher.endswith(")$") else matcher
     return f"^(?!(?:{inner})$)(?:{mine})$"
+
+
+def resident_entries(python: str, root: str, port: int, secret: str,
+                     hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event -> matcher groups of resident mode: one http handler per event (all its hooks, no gate:
+    a request costs no process start), SessionStart a command that starts the server first."""
+    from hookpact.serve import state
+
+    wanted: dict[str, list[dict[str, Any]]] = {}
+    for event in registry.events():
+        specs = [s for s in registry.checks_for(event) if hooks is None or s.name in hooks]
+        if not specs:
+            continue
+        if event == "SessionStart":  # http SessionStart hooks are never called (PROTOCOL §8)
+            entry = _handler(_command(event, python, ["--serve", *_only(specs, hooks)]), specs)
+            wanted[event] = [_group(registry.union([s.matcher(event) for s in specs]), entry)]
+            continue
+        entry = {"type": "http", "url": state.url(event, port),
+                 "headers": {"Authorization": f"Bearer {secret}", state.HEADER_PROJECT: root},
+                 "timeout": max(spec.timeout for spec in specs)}
+        if any(spec.enforcing for spec in specs):
+            entry["onFailure"] = "block"
+        wanted[event] = [_group(registry.union([s.matcher(event) for s in specs]), entry)]
+    return wanted

@@ -23,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from hookpact.contracts import store
 from hookpact.core.errors import SettingsError
@@ -149,8 +150,18 @@ def imports_block(teams: list[str]) -> str:
     return "\n".join(lines)
 
 
+def resident_config(scope: str, root: str) -> dict[str, Any]:
+    """What resident-mode handlers name: the project root (their header), this user's port and secret."""
+    if scope == "user":
+        raise SettingsError("--resident needs --scope project or local: each http handler carries its project's "
+                            "root, which a user-wide settings file cannot know. Nothing was written.")
+    from hookpact.serve import state
+
+    return {"root": root, "port": state.port(), "secret": state.secret()}
+
+
 def plan_install(scope: str, root: str, home: str, python: str, *, teams: list[str] | None = None,
-                 import_teams: bool = False, memory: bool = True) -> InstallPlan:
+                 import_teams: bool = False, memory: bool = True, resident: bool = False) -> InstallPlan:
     teams = teams or []
     for team in teams:
         check_team_name(team)
@@ -163,7 +174,7 @@ def plan_install(scope: str, root: str, home: str, python: str, *, teams: list[s
         if not os.path.isdir(os.path.join(home, ".claude")):
             plan.notes.append(f"{os.path.join(home, '.claude')} does not exist yet (has Claude Code run as this "
                               "user?); install creates it")
-    files.add(settings.plan_install(lay.settings, python))
+    files.add(settings.plan_install(lay.settings, python, resident=resident_config(scope, root) if resident else None))
     if memory:
         project_name = os.path.basename(os.path.normpath(root)) or "Project"
         _block_update(files, lay.memory, scope, template(scope, project=project_name))

@@ -83,14 +83,24 @@ def handler(spec: HookSpec, python: str) -> dict[str, Any]:
     return entry
 
 
-def desired_entries(python: str, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """event -> matcher groups that hookpact wants in the settings file (installer/entries.py)."""
-    from hookpact.installer.entries import command_entries
+def desired_entries(python: str, hooks: list[str] | None = None,
+                    resident: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event -> matcher groups that hookpact wants in the settings file (installer/entries.py);
+    ``resident`` (root, port, secret): the http handlers of ``hookpact serve`` instead."""
+    from hookpact.installer.entries import command_entries, resident_entries
 
+    if resident is not None:
+        return resident_entries(python, resident["root"], resident["port"], resident["secret"], hooks)
     return command_entries(python, hooks)
 
 
+#: Our resident-mode http handlers (installer/entries.py, hookpact/serve).
+OURS_URL = re.compile(r"^http://127\.0\.0\.1:\d+/hookpact/[A-Za-z]+(?:\?|$)")
+
+
 def is_ours(entry: Any) -> bool:
+    if isinstance(entry, dict) and entry.get("type") == "http" and isinstance(entry.get("url"), str):
+        return bool(OURS_URL.match(entry["url"]))
     return isinstance(entry, dict) and isinstance(entry.get("command"), str) and bool(OURS.search(entry["command"]))
 
 
@@ -205,7 +215,8 @@ def read_text(path: str) -> str | None:
         raise SettingsError(f"{path} is not UTF-8 text. Nothing was written.") from None
 
 
-def plan_install(path: str, python: str, hooks: list[str] | None = None) -> SettingsPlan:
+def plan_install(path: str, python: str, hooks: list[str] | None = None,
+                 resident: dict[str, Any] | None = None) -> SettingsPlan:
     target = os.path.realpath(path)
     before = read_text(target)
     if before is None or not before.strip():
@@ -216,7 +227,7 @@ def plan_install(path: str, python: str, hooks: list[str] | None = None) -> Sett
         data = parse_settings(before, path)
         indent = detect_indent(before)
         newline = before.endswith("\n")
-    new = merged(data, desired_entries(python, hooks))
+    new = merged(data, desired_entries(python, hooks, resident))
     if before is not None and before.strip() and new == data:
         return SettingsPlan(path, target, before, before)
     return SettingsPlan(path, target, before, dump(new, indent, newline))
