@@ -81,3 +81,59 @@ def test_only_limits_the_dispatcher_to_the_hooks_asked_for() -> None:
     (group,) = wanted["PreToolUse"]
     assert group["matcher"] == "Write|Edit|NotebookEdit"
     assert group["hooks"][0]["command"].endswith("PreToolUse --only=scope")
+
+
+FOREIGN = ('{\n    "model": "opus",\n    "hooks": {\n        "Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]'
+           '\n    }\n}\n')
+
+
+def test_resident_handlers_are_http_but_session_start(tmp_path: Path) -> None:
+    from hookpact.installer.entries import resident_entries
+    from hookpact.installer.settings import is_ours
+
+    wanted = resident_entries(sys.executable, str(tmp_path), 41234, "s" * 64)
+    for event, (group,) in wanted.items():
+        (entry,) = group["hooks"]
+        assert is_ours(entry)
+        if event == "SessionStart":
+            assert entry["type"] == "command" and entry["command"].endswith("SessionStart --serve")
+            continue
+        assert entry["type"] == "http" and entry["url"].startswith(f"http://127.0.0.1:41234/hookpact/{event}?")
+        assert entry["headers"] == {"Authorization": "Bearer " + "s" * 64, "X-Hookpact-Project": str(tmp_path)}
+        assert entry.get("onFailure") == ("block" if event == "PreToolUse" else None)
+        assert "matcher" not in group  # a request costs no process: every tool, every hook of the event
+
+
+def test_install_switches_to_resident_and_back_and_uninstall_restores_bytes(tmp_path: Path) -> None:
+    from hookpact.installer import layers
+
+    repo = tmp_path / "repo"
+    (repo / ".claude").mkdir(parents=True)
+    path = repo / ".claude" / "settings.json"
+    path.write_text(FOREIGN)
+
+    def install(resident: bool) -> str:
+        layers.apply(layers.plan_install("project", str(repo), str(tmp_path), sys.executable, memory=False,
+                                         resident=resident), remember=True)
+        return path.read_text()
+
+    resident = install(True)
+    assert '"type": "http"' in resident and "dispatch.py' SessionStart --serve" in resident
+    assert not layers.plan_install("project", str(repo), str(tmp_path), sys.executable, memory=False,
+                                   resident=True).changes  # idempotent
+    command = install(False)
+    assert '"type": "http"' not in command and "dispatch.py' PreToolUse" in command
+    assert json.loads(command)["hooks"]["Stop"][0] == {"hooks": [{"type": "command", "command": "notify"}]}
+    assert install(True) == resident
+    layers.apply(layers.plan_uninstall("project", str(repo), str(tmp_path), memory=False), remember=False)
+    assert path.read_text() == FOREIGN
+
+
+def test_resident_install_is_refused_at_user_scope(tmp_path: Path) -> None:
+    import pytest
+
+    from hookpact.core.errors import SettingsError
+    from hookpact.installer import layers
+
+    with pytest.raises(SettingsError, match="--scope project or local"):
+        layers.plan_install("user", str(tmp_path), str(tmp_path), sys.executable, resident=True)
