@@ -83,8 +83,8 @@ def test_only_limits_the_dispatcher_to_the_hooks_asked_for() -> None:
     assert group["hooks"][0]["command"].endswith("PreToolUse --only=scope")
 
 
-FOREIGN = ('{\n    "model": "opus",\n    "hooks": {\n        "Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]'
-           '\n    }\n}\n')
+FOREIGN = ('{\n    "model": "opus",\n    "hooks": {\n'
+           '        "Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]\n    }\n}\n')
 
 
 def test_resident_handlers_are_http_but_session_start(tmp_path: Path) -> None:
