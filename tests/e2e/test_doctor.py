@@ -76,12 +76,15 @@ def recording_python(tmp_path: Path) -> Path:
     python = directory / "python"
     log, hang = directory / "runs.tsv", directory / "hang"
     python.write_text(f"""#!/bin/sh
-case "$2" in
+script=$2; [ "$script" = -S ] && script=$3
+case "$script" in
   *.py)
     input=$(cat)
-    printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$2" "$PWD" "$CLAUDE_PROJECT_DIR" "$HOOKPACT_STATE_DIR" "$input" >> '{log}'
-    case "$2 $3 $4" in
-      */scope.py*|*/dispatch.py?PreToolUse?) if [ -e '{hang}' ]; then echo $$ > '{hang}.pid'; exec sleep 60; fi ;;
+    printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$script" "$PWD" "$CLAUDE_PROJECT_DIR" "$HOOKPACT_STATE_DIR" "$input" >> '{log}'
+    case " $* " in
+      *" --gated "*) ;;
+      *"/scope.py "*|*"/dispatch.py PreToolUse "*)
+        if [ -e '{hang}' ]; then echo $$ > '{hang}.pid'; exec sleep 60; fi ;;
     esac
     printf '%s' "$input" | exec '{sys.executable}' "$@" ;;
 esac
@@ -139,6 +142,7 @@ def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
     runs = recorded_runs(recording_python)
     # Each installed command ran once, exactly as written in settings.json (its script, its interpreter).
     assert sorted(r["script"] for r in runs) == sorted(c.split(" -I ")[1].split("'")[1] for c in commands.values())
+    assert all(" -I -S '" in c for c in commands.values())  # no site processing on the hot path
     state_dir = os.environ["HOOKPACT_STATE_DIR"]
     for run in runs:
         event = json.loads(run["event"])

@@ -64,8 +64,8 @@ def test_install_into_missing_file_creates_it_with_enforcing_entry(tmp_path: Pat
     (entry,) = group["hooks"]
     assert entry["onFailure"] == "block" and entry["timeout"] == 15 and entry["type"] == "command"
     argv = shlex.split(entry["command"])
-    assert argv[0] == PY and argv[1] == "-I" and argv[2].endswith(os.path.join("hookpact", "hooks", "dispatch.py"))
-    assert argv[3:] == ["PreToolUse"]
+    assert argv[:3] == [PY, "-I", "-S"] and argv[3].endswith(os.path.join("hookpact", "hooks", "dispatch.py"))
+    assert argv[4:] == ["PreToolUse"]
 
 
 def test_install_keeps_foreign_keys_hooks_order_and_indent(tmp_path: Path) -> None:

@@ -18,6 +18,15 @@ from __future__ import annotations
 import os
 import sys
 
+if __name__ == "__main__" and sys.flags.no_site:  # installed as `python -I -S .../hookpact/hooks/dispatch.py`
+    # No site: put back what it would have given hookpact (as site.venv() finds it): its own package
+    # directory and the venv's (or interpreter's) site-packages, where its cold-path dependencies live.
+    _package_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    _venv = os.path.dirname(os.path.dirname(sys.executable))
+    _base = _venv if os.path.isfile(os.path.join(_venv, "pyvenv.cfg")) else sys.prefix
+    _site = os.path.join(_base, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
+    sys.path[:0] = [p for p in (_package_dir, _site) if p not in sys.path and os.path.isdir(p)]
+
 from hookpact.core import io as hook_io
 from hookpact.core import runner
 from hookpact.core.budget import Deadline

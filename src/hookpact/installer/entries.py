@@ -48,9 +48,13 @@ def recorded_calls_gate() -> str:
 
 
 def _command(event: str, python: str, extra: list[str]) -> str:
+    """The dispatcher's command, spelled as settings.hook_command spells a hook's, plus ``-S``: no
+    ``site`` processing (no .pth files, no import hooks they install), about a tenth of a bare
+    interpreter start on every event; dispatch.py puts its own package directory on sys.path."""
     from hookpact.installer.settings import hook_command
 
-    return " ".join([hook_command(DISPATCH, python), event, *extra])
+    command = hook_command(DISPATCH, python).replace(" -I ", " -I -S ", 1)
+    return " ".join([command, event, *extra])
 
 
 def gated_command(event: str, python: str, gates: list[str], extra: list[str]) -> str:
