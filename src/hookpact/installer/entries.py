@@ -20,6 +20,9 @@ from typing import Any
 from hookpact.hooks import registry
 from hookpact.hooks.registry import HookSpec
 
+#: Seconds the resident SessionStart command may wait for a server it starts (serve/state.py).
+STARTUP_WAIT = 5
+
 #: The dispatcher as a HookSpec, so its command is spelled exactly like a hook's (settings.hook_command).
 DISPATCH = HookSpec("dispatch", "hookpact.hooks.dispatch", (), enforcing=False, timeout=10, budget=5.0,
                     summary="Runs every hookpact hook of one event in one process.")
@@ -138,6 +141,7 @@ def resident_entries(python: str, root: str, port: int, secret: str,
             continue
         if event == "SessionStart":  # http SessionStart hooks are never called (PROTOCOL §8)
             entry = _handler(_command(event, python, ["--serve", *_only(specs, hooks)]), specs)
+            entry["timeout"] += STARTUP_WAIT  # time for a first start of the server as well
             wanted[event] = [_group(registry.union([s.matcher(event) for s in specs]), entry)]
             continue
         entry = {"type": "http", "url": state.url(event, port),
