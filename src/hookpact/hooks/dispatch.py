@@ -182,8 +182,7 @@ def dispatch(
         runner.record(spec, outcome, env, deadline, origin=origin)
         outcomes.append((spec, outcome))
         decisions.append(outcome.decision)
-        if spec.enforcing:
-            current = _with_input(current, outcome.decision)
+        current = _with_input(current, outcome.decision)
     return Dispatch(event_name, outcomes, merge(decisions))
 
 
