@@ -22,7 +22,7 @@ How a run is kept fast and hermetic (measured on CLI 2.1.329, strace'd for conne
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -111,3 +111,29 @@ def run_claude(claude_cli: Path, scripted_api: ScriptedApi, e2e_home: Path) -> R
         return result
 
     return run
+
+
+@pytest.fixture
+def hookpact_mode(request: pytest.FixtureRequest) -> str:
+    """``command`` (one process per event) unless a test parametrises it (indirect) with ``resident``."""
+    return str(getattr(request, "param", "command"))
+
+
+@pytest.fixture
+def install_hookpact(hookpact_mode: str, e2e_home: Path) -> Iterator[Callable[..., None]]:
+    """``install_hookpact(repo, *extra_args)``: `hookpact install` in the fixture's mode. Resident mode
+    installs as the user would (their HOME) and stops that user's server afterwards."""
+    from hookpact.cli.main import main as hookpact_main
+
+    from .harness import hookpact_cli
+
+    def install(repo: Path, *extra: str) -> None:
+        if hookpact_mode == "resident":
+            result = hookpact_cli(e2e_home, "install", "--resident", str(repo), *extra)
+            assert result.returncode == 0, result.stdout + result.stderr
+        else:
+            assert hookpact_main(["install", str(repo), *extra]) == 0
+
+    yield install
+    if hookpact_mode == "resident":
+        hookpact_cli(e2e_home, "serve", "--stop")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
 from .harness import RunClaude, agent_call, write_agent
@@ -36,14 +36,15 @@ def joined(request: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def repo(e2e_repo: Path) -> Path:
+def repo(e2e_repo: Path, install_hookpact: Callable[..., None]) -> Path:
     (e2e_repo / "pyproject.toml").write_text(PYPROJECT)
     (e2e_repo / "src" / "shop").mkdir(parents=True)
     (e2e_repo / "src" / "shop" / "__init__.py").write_text("")
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     return e2e_repo
 
 
+@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_session_start_expertise_reaches_the_main_conversation(
     run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path
 ) -> None:

@@ -69,19 +69,23 @@ def recording_python(tmp_path: Path) -> Path:
     """An interpreter (in a directory with a space) that logs each hook run, then runs the real one.
 
     A line per run: script, cwd, CLAUDE_PROJECT_DIR, HOOKPACT_STATE_DIR and the event on stdin, tab-separated.
-    With ``hang`` next to it, the scope hook sleeps instead (its pid in ``hang.pid``).
+    With ``hang`` next to it, the PreToolUse dispatcher (which runs the scope hook) sleeps instead (its pid
+    in ``hang.pid``).
     """
     directory = tmp_path / "py bin"
     directory.mkdir()
     python = directory / "python"
     log, hang = directory / "runs.tsv", directory / "hang"
     python.write_text(f"""#!/bin/sh
-case "$2" in
+script=$2; [ "$script" = -S ] && script=$3
+case "$script" in
   *.py)
     input=$(cat)
-    printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$2" "$PWD" "$CLAUDE_PROJECT_DIR" "$HOOKPACT_STATE_DIR" "$input" >> '{log}'
-    case "$2" in
-      */scope.py) if [ -e '{hang}' ]; then echo $$ > '{hang}.pid'; exec sleep 60; fi ;;
+    printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$script" "$PWD" "$CLAUDE_PROJECT_DIR" "$HOOKPACT_STATE_DIR" "$input" >> '{log}'
+    case " $* " in
+      *" --gated "*) ;;
+      *"/scope.py "*|*"/dispatch.py PreToolUse "*)
+        if [ -e '{hang}' ]; then echo $$ > '{hang}.pid'; exec sleep 60; fi ;;
     esac
     printf '%s' "$input" | exec '{sys.executable}' "$@" ;;
 esac
@@ -103,14 +107,26 @@ def install(repo: Path, python: Path | str = sys.executable) -> None:
 
 
 def installed_commands(repo: Path) -> dict[str, str]:
-    """hook name -> the command `install` wrote into the project settings file."""
+    """doctor's label (the event and the hooks its dispatcher runs) -> the command `install` wrote
+    into the project settings file."""
+    from hookpact.installer.doctor import covered_hooks, handler_label
+
     data = json.loads((repo / ".claude" / "settings.json").read_text())
     commands = {}
-    for groups in data["hooks"].values():
+    for event, groups in data["hooks"].items():
         for group in groups:
             for entry in group["hooks"]:
-                commands[settings.OURS.search(entry["command"]).group(1)] = entry["command"]
+                assert covered_hooks(event, entry["command"])
+                commands[handler_label(event, entry["command"])] = entry["command"]
     return commands
+
+
+def covered(repo: Path) -> set[str]:
+    from hookpact.installer.doctor import covered_hooks
+
+    data = json.loads((repo / ".claude" / "settings.json").read_text())
+    return {name for event, groups in data["hooks"].items() for group in groups for entry in group["hooks"]
+            for name in covered_hooks(event, entry["command"])}
 
 
 def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
@@ -118,25 +134,25 @@ def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
 ) -> None:
     install(repo, recording_python)
     commands = installed_commands(repo)
-    assert set(commands) == set(HOOKS)
+    assert covered(repo) == set(HOOKS)
 
     out = doctor_passes(repo)
 
-    for name in HOOKS:
-        assert f"{name}: interpreter has hookpact, answered a canary event" in out, name
+    for label in commands:
+        assert f"{label}: interpreter has hookpact, answered a canary event" in out, label
     runs = recorded_runs(recording_python)
-    # Each installed command ran once, through this machine's launcher (its interpreter, its hooks directory);
-    # the commands themselves name no path of this machine.
+    # Each installed command ran once, through this machine's launcher (its interpreter, its hooks directory,
+    # the dispatcher without site processing); the commands themselves name no path of this machine.
     python, hooks_dir = launcher.read_launcher(launcher.launcher_path())
     assert python == str(recording_python)
-    assert sorted(r["script"] for r in runs) == sorted(f"{hooks_dir}/{name}.py" for name in commands)
+    assert sorted(r["script"] for r in runs) == sorted(f"{hooks_dir}/dispatch.py" for _ in commands)
     assert not any(str(repo) in c or str(recording_python) in c or os.environ["HOME"] in c
                    for c in commands.values())
+    assert all("hookpact_flags='-S'" in c for c in commands.values())
     state_dir = os.environ["HOOKPACT_STATE_DIR"]
     for run in runs:
-        name = Path(run["script"]).stem
         event = json.loads(run["event"])
-        assert event["hook_event_name"] in {e for e, _ in HOOKS[name].events}, run
+        assert any(event["hook_event_name"] == label.split(" ")[0] for label in commands), run
         assert event["session_id"] == "hookpact-doctor"
         assert run["cwd"] == run["project_dir"] == str(repo)
         assert run["state_dir"] and not run["state_dir"].startswith(state_dir)  # a scratch state directory
@@ -197,13 +213,16 @@ def test_disable_all_hooks_in_the_local_settings_is_named_with_its_fix(repo: Pat
 
 
 def test_a_hook_that_does_not_answer_in_time_is_named_and_killed(repo: Path, recording_python: Path) -> None:
+    from hookpact.installer.doctor import handler_label
+
     install(repo, recording_python)
     settings = repo / ".claude" / "settings.json"
     data = json.loads(settings.read_text())
     for group in data["hooks"]["PreToolUse"]:
         for entry in group["hooks"]:
-            if "hookpact_hook=scope " in entry["command"]:
+            if "hookpact_args='PreToolUse" in entry["command"] and "--gated" not in entry["command"]:
                 entry["timeout"] = 2  # the handler timeout doctor must hold the command to
+                label = handler_label("PreToolUse", entry["command"])
     settings.write_text(json.dumps(data, indent=2))
     (recording_python.parent / "hang").touch()
 
@@ -212,7 +231,7 @@ def test_a_hook_that_does_not_answer_in_time_is_named_and_killed(repo: Path, rec
 
     assert time.monotonic() - started < 30
     assert [line for line, _ in errors] == [
-        f"[error] {settings}: scope on a canary PreToolUse event did not answer within its 2 s timeout"]
+        f"[error] {settings}: {label} on a canary PreToolUse event did not answer within its 2 s timeout"]
     pid = int((recording_python.parent / "hang.pid").read_text())
     assert _gone(pid), f"the hung hook (pid {pid}) is still running"
 

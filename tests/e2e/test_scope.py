@@ -4,6 +4,7 @@ CLI on real tool calls, judged by what happened on disk and what the model was t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,9 @@ def contract(repo: Path, agent: str, allowed: list[str], forbidden: list[str] | 
 
 
 @pytest.fixture
-def repo(e2e_repo: Path) -> Path:
+def repo(e2e_repo: Path, install_hookpact: Callable[..., None]) -> Path:
     """A repository with hookpact installed exactly as a user would, and two team agents."""
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contract(e2e_repo, "main", ["**"])
     contract(e2e_repo, "backend", ["src/backend/**"], ["**/migrations/**"])
     contract(e2e_repo, "frontend", ["src/frontend/**"])
@@ -66,6 +67,7 @@ def test_main_thread_write_inside_its_contract_lands(
         ("main", "pass", "outputs.allowed_modifications[0]")]
 
 
+@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_subagent_write_outside_its_contract_is_denied_and_told_why(
     run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,9 @@ def git(*args: str, cwd: Path, home: Path) -> str:
 
 
 @pytest.fixture
-def repo(e2e_repo: Path) -> Path:
+def repo(e2e_repo: Path, install_hookpact: Callable[..., None]) -> Path:
     """hookpact installed as a user would, a main contract and a backend agent that may use Bash."""
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contract(e2e_repo, "main", ["**"])
     contract(e2e_repo, "backend", ["src/backend/**"])
     contract(e2e_repo, "frontend", ["src/frontend/**"])
@@ -61,6 +62,7 @@ def repo(e2e_repo: Path) -> Path:
     return e2e_repo
 
 
+@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_a_subagents_bash_write_outside_its_contract_is_denied_and_nothing_is_written(
     run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path
 ) -> None:

@@ -53,15 +53,17 @@ def test_installed_like_the_scope_hook() -> None:
     entry = settings.handler(HOOKS["audit"], python)
     assert "onFailure" not in entry and entry["timeout"] == HOOKS["audit"].timeout
     wanted = settings.desired_entries(python)
-    for event in EVENTS:
-        assert any(settings.is_ours(h) and "audit.py" in h["command"] for g in wanted[event] for h in g["hooks"])
+    for event in EVENTS:  # the dispatcher of each event runs the audit hook
+        assert any(settings.is_ours(h) and f"dispatch.py' {event}" in h["command"]
+                   for g in wanted[event] for h in g["hooks"])
 
 
 @pytest.mark.parametrize("event", [
     post(),
     post("Bash", tool_input={"command": "ls"}, agent_type="writer", agent_id="ae2c"),
     {**pre_tool_event("Bash", hook_event_name="PostToolUseFailure"), "error": "Exit code 1", "is_interrupt": False},
-    wire_event("PostToolBatch", "/repo", tool_calls=[]),
+    wire_event("PostToolBatch", "/repo", tool_calls=[{"tool_name": "Write", "tool_use_id": "toolu_denied",
+                                                      "tool_input": {}, "tool_response": "denied"}]),
     wire_event("SubagentStart", "/repo", agent_id="a1", agent_type="writer"),
     wire_event("SubagentStop", "/repo", agent_id="a1", agent_type="writer", stop_hook_active=False),
     wire_event("SessionStart", "/repo", source="startup"),

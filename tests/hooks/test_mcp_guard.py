@@ -159,13 +159,14 @@ def test_non_mcp_tools_are_not_its_business(project: Project) -> None:
 
 
 def test_the_installer_registers_both_guards_fail_closed() -> None:
+    from hookpact.hooks.registry import matches
     from hookpact.installer.settings import desired_entries
 
-    groups = {g["matcher"]: g["hooks"] for g in desired_entries("/usr/bin/python3")["PreToolUse"]}
-    for matcher, script in (("Bash", "bash_guard.py"), ("mcp__.*", "mcp_guard.py")):
-        (handler,) = groups[matcher]
-        assert handler["onFailure"] == "block" and handler["timeout"] == 10
-        assert handler["command"].rstrip("'").endswith(script)
+    groups = desired_entries("/usr/bin/python3")["PreToolUse"]
+    for tool in ("Bash", "mcp__files__write_file"):
+        (handler,) = [h for g in groups if matches(g.get("matcher"), tool) for h in g["hooks"]]
+        assert handler["onFailure"] == "block" and handler["timeout"] >= 10
+        assert handler["command"].endswith("dispatch.py' PreToolUse")
 
 
 @pytest.mark.parametrize("rel", [".mcp.json", ".claude/agents/x.md", ".claude/skills/s/SKILL.md", ".git/hooks/pre-push",

@@ -154,8 +154,12 @@ def test_broken_markers_refuse_the_whole_install(dirs: tuple[Path, Path]) -> Non
 def test_installs_whatever_the_registry_holds(dirs: tuple[Path, Path]) -> None:
     install(dirs)
     data = json.loads((dirs[1] / ".claude" / "settings.json").read_text())
-    names = {settings.OURS.search(h["command"]).group(1) for gs in data["hooks"].values() for g in gs
-             for h in g["hooks"]}
+    from hookpact.installer.doctor import covered_hooks
+
+    assert all(settings.OURS.search(h["command"]).group(1) == "dispatch" for gs in data["hooks"].values()
+               for g in gs for h in g["hooks"])  # one dispatcher per event runs the registry's hooks
+    names = {name for event, gs in data["hooks"].items() for g in gs for h in g["hooks"]
+             for name in covered_hooks(event, h["command"])}
     assert names == set(HOOKS)
 
 

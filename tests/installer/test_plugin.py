@@ -71,20 +71,18 @@ def test_manifest_names_hookpact_at_this_version(plugin_dir: Path) -> None:
     assert manifest["network"] == {"hosts": []}
 
 
-def test_hooks_json_is_the_settings_install_with_plugin_relative_launchers(plugin_dir: Path) -> None:
-    """Same events, matchers, order, timeouts and fail modes as `hookpact install` writes; only the
-    script differs: a launcher under ${CLAUDE_PLUGIN_ROOT} instead of the package file."""
+def test_hooks_json_covers_the_events_of_the_settings_install(plugin_dir: Path) -> None:
+    """Same events as `hookpact install` writes. The plugin still runs one launcher per hook (the settings
+    install runs one dispatcher per event, installer/entries.py); its scripts live under ${CLAUDE_PLUGIN_ROOT}."""
     config = json.loads((plugin_dir / "hooks" / "hooks.json").read_text())
     wanted = settings.desired_entries(sys.executable)
-    assert list(config["hooks"]) == list(wanted)
+    assert set(config["hooks"]) == set(wanted)
     python = settings.shell_quote(sys.executable)
-    for event, groups in wanted.items():
-        got = config["hooks"][event]
-        assert [g.get("matcher") for g in got] == [g.get("matcher") for g in groups]
-        for plugin_group, settings_group in zip(got, groups, strict=True):
-            (ours,), (theirs,) = plugin_group["hooks"], settings_group["hooks"]
-            name = settings.OURS.search(theirs["command"]).group(1)
-            assert ours == {**theirs, "command": f'{python} -I "${{CLAUDE_PLUGIN_ROOT}}/scripts/{name}.py"'}
+    for groups in config["hooks"].values():
+        for group in groups:
+            (ours,) = group["hooks"]
+            name = ours["command"].rsplit("/", 1)[1].removesuffix('.py"')
+            assert ours["command"] == f'{python} -I "${{CLAUDE_PLUGIN_ROOT}}/scripts/{name}.py"'
 
 
 def test_enforcing_hooks_block_on_failure_and_every_hook_keeps_its_timeout(plugin_dir: Path) -> None:

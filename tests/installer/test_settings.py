@@ -28,10 +28,13 @@ def uninstall(path: Path) -> settings.SettingsPlan:
     return plan
 
 
-def ours(data: dict, hook: str = "scope") -> list[dict]:
-    """hookpact's handlers for one hook (other hooks, e.g. audit, add their own events)."""
-    return [h for groups in data.get("hooks", {}).values() for g in groups for h in g["hooks"]
-            if settings.is_ours(h) and settings.OURS.search(h["command"]).group(1) == hook]
+def ours(data: dict, event: str = "PreToolUse", subject: str = "Write") -> list[dict]:
+    """hookpact's handlers that run for one event and subject (by default: the one that runs the
+    scope guard on a Write; other events have handlers of their own)."""
+    from hookpact.hooks.registry import matches
+
+    return [h for g in data.get("hooks", {}).get(event, []) for h in g["hooks"]
+            if settings.is_ours(h) and matches(g.get("matcher"), subject)]
 
 
 FOREIGN = """{
@@ -53,13 +56,16 @@ def test_install_into_missing_file_creates_it_with_enforcing_entry(tmp_path: Pat
     install(path)
     data = json.loads(path.read_text())
     groups = data["hooks"]["PreToolUse"]
-    # Other hooks in the registry add PreToolUse groups of their own; the three guards come first.
-    assert [g.get("matcher") for g in groups][:3] == ["Write|Edit|NotebookEdit", "Bash", "mcp__.*"]
+    # One dispatcher runs the three guards (and the other PreToolUse hooks) for the tools they
+    # match; the gated runaway controls get the other tools, behind a shell test.
+    assert [g.get("matcher") for g in groups] == ["^(?:Write|Edit|NotebookEdit|Bash|mcp__.*)$",
+                                                 "^(?!(?:Write|Edit|NotebookEdit|Bash|mcp__.*)$).*"]
     group = groups[0]
     (entry,) = group["hooks"]
-    assert entry["onFailure"] == "block" and entry["timeout"] == 10 and entry["type"] == "command"
+    assert entry["onFailure"] == "block" and entry["timeout"] == 15 and entry["type"] == "command"
     argv = shlex.split(entry["command"])
-    assert argv[0] == PY and argv[1] == "-I" and argv[2].endswith(os.path.join("hookpact", "hooks", "scope.py"))
+    assert argv[:3] == [PY, "-I", "-S"] and argv[3].endswith(os.path.join("hookpact", "hooks", "dispatch.py"))
+    assert argv[4:] == ["PreToolUse"]
 
 
 def test_install_keeps_foreign_keys_hooks_order_and_indent(tmp_path: Path) -> None:

@@ -106,6 +106,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines.append(f"STOPPED agent {agent} ({_who(entry)})")
     if not lines:
         lines.append("nothing is stopped")
+    from hookpact.cli.serve import status_line
+
+    lines.append(status_line())
     if sessions:
         lines.append("")
         lines.append(f"{'session':<40} {'calls':>6} {'agents':>7}  budget spent")

@@ -70,7 +70,8 @@ def cmd_install(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise InputError(f"{exc}; `hookpact install PATH --create` makes it") from None
     plan = layers.plan_install(args.scope, root, home, args.python or settings.default_python(),
-                               teams=args.team, import_teams=args.import_teams, memory=not args.no_memory)
+                               teams=args.team, import_teams=args.import_teams, memory=not args.no_memory,
+                               resident=args.resident)
     for warning in settings.disabled_hooks_warnings(root, home):
         print(f"warning: {warning}", file=sys.stderr)
     if args.dry_run:
@@ -106,6 +107,12 @@ def cmd_install(args: argparse.Namespace) -> int:
               "and CLAUDE.local.md out of git. Each teammate runs `hookpact setup` once.")
     for name in layers.unignored_local_files(root):
         print(f"note: git would commit {name}, which holds this machine's settings: add it to .gitignore")
+    if args.resident:
+        print("resident mode: Claude Code reaches `hookpact serve` over loopback http; the first session starts it. "
+              "While it is down, enforced tool calls are refused (start it with `hookpact serve --background`).")
+        if args.scope == "project":
+            print("note: .claude/settings.json now holds your per-user server secret and this machine's project "
+                  "path; prefer --scope local for a file you commit.")
     if args.scope in ("project", "local"):
         print("Claude Code reads project settings only from the directory it is launched in: "
               f"start `claude` in {root}.")
@@ -205,6 +212,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--dry-run", action="store_true", help="print every change as a unified diff; write nothing")
     p.add_argument("--python", help="interpreter the hooks run with (default: this one)")
     p.add_argument("--create", action="store_true", help="create PATH if it does not exist (otherwise refused)")
+    p.add_argument("--resident", action="store_true",
+                   help="resident mode: http hooks to `hookpact serve` (started once per user by the SessionStart "
+                        "hook) instead of one process per event; install again without it to switch back "
+                        "(docs/resident.md)")
     p.set_defaults(func=cmd_install)
 
     p = sub.add_parser("setup", help="set hookpact up on this machine for an installed project (after a clone)",

@@ -249,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit_cli.add_parser(sub)
 
+    from hookpact.cli import serve as serve_cli
+
+    serve_cli.add_parser(sub)
     from hookpact.cli import control as control_cli
 
     control_cli.add_parser(sub)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hookpact.hooks.registry import HookSpec
 
     Decide = Callable[[dict[str, Any], "HookContext"], Decision | None]
+    Call = Callable[[Deadline, HookSpec, Decide, dict[str, Any], "HookContext"], Decision | None]
 
 
 class HookContext:
@@ -93,6 +94,24 @@ def _call_under_alarm(deadline: Deadline, spec: HookSpec, decide: Decide, event:
     return run_within(deadline, f"running the {spec.name} hook", decide, event, ctx)
 
 
+def decide_one(
+    spec: HookSpec,
+    decide: Decide,
+    event: dict[str, Any],
+    env: Mapping[str, str],
+    deadline: Deadline,
+    *,
+    call: Call = _call_under_alarm,
+) -> Outcome:
+    """Run one hook's ``decide`` on an already parsed event; a failure becomes its fail-mode decision."""
+    event_name = str(event.get("hook_event_name") or spec.events[0][0])
+    try:
+        ctx = HookContext.for_event(event, env, deadline)
+        return Outcome(event, event_name, call(deadline, spec, decide, event, ctx), None)
+    except Exception as exc:
+        return Outcome(event, event_name, failure_decision(spec, exc), exc)
+
+
 def evaluate(
     spec: HookSpec,
     decide: Decide,
@@ -100,23 +119,25 @@ def evaluate(
     env: Mapping[str, str],
     deadline: Deadline,
     *,
-    call: Callable[[Deadline, HookSpec, Decide, dict[str, Any], HookContext], Decision | None] = _call_under_alarm,
+    call: Call = _call_under_alarm,
 ) -> Outcome:
     """Parse and decide one event; every failure becomes the spec's fail-mode decision.
 
     Shared by command hooks (``run_hook``) and the SDK callbacks (``hookpact.sdk``), so both
     paths reach the same decision for the same event.
     """
-    event: dict[str, Any] = {}
-    event_name = spec.events[0][0]
     try:
         data = raw() if callable(raw) else raw
         event = parse_event(data, expected_events=frozenset(name for name, _ in spec.events))
-        event_name = event["hook_event_name"]
-        ctx = HookContext.for_event(event, env, deadline)
-        return Outcome(event, event_name, call(deadline, spec, decide, event, ctx), None)
     except Exception as exc:
-        return Outcome(event, event_name, failure_decision(spec, exc), exc)
+        return Outcome({}, spec.events[0][0], failure_decision(spec, exc), exc)
+    return decide_one(spec, decide, event, env, deadline, call=call)
+
+
+def read_within(stream: BinaryIO, env: Mapping[str, str], deadline: Deadline) -> bytes:
+    """The event from ``stream``, read under ``deadline``: a writer that never closes the pipe
+    costs the hook its budget, not Claude Code's timeout (an enforcer then denies)."""
+    return run_within(deadline, "reading the hook event", read_bounded, stream, max_event_bytes(env))
 
 
 def record(spec: HookSpec, outcome: Outcome, env: Mapping[str, str], deadline: Deadline,
@@ -162,7 +183,7 @@ def run_hook(
     deadline = Deadline(spec.budget)
     stream = sys.stdin.buffer if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
-    outcome = evaluate(spec, decide, lambda: read_bounded(stream, max_event_bytes(env)), env, deadline)
+    outcome = evaluate(spec, decide, lambda: read_within(stream, env, deadline), env, deadline)
     code = 0
     try:
         hook_io.emit(outcome.payload, stdout)

@@ -1,6 +1,8 @@
 """Audit hook: one chained, authenticated record per tool outcome and session/agent event.
 
-PostToolUse, PostToolUseFailure, PostToolBatch (every call of a turn, denied ones included),
+PostToolUse, PostToolUseFailure, PostToolBatch (only the calls of a turn that never ran: denied by
+a permission rule or another hook; each call that ran leaves a marker file at PostToolUse that the
+batch, or the installed shell gate before it, checks),
 SubagentStart/SubagentStop, SessionStart/SessionEnd and Stop. Each write also takes in the
 decisions other hookpact hooks logged since the last one (audit/writer.py), so the scope guard
 is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
@@ -35,7 +37,86 @@ def _section(ctx: HookContext) -> dict[str, Any]:
     return config.load(ctx.project_dir, env=ctx.env).section("audit")
 
 
+#: Marker files of calls PostToolUse recorded: ``<state dir>/recorded/<tool_use_id>``.
+RECORDED = "recorded"
+#: Markers a batch never collected (its gate found them all) are swept after this long.
+MARKER_TTL = 3600.0
+SWEEP_EVERY = 600.0
+
+
+def _safe_id(tool_use_id: object) -> str | None:
+    if isinstance(tool_use_id, str) and 0 < len(tool_use_id) <= 128 and \
+            all(c.isascii() and (c.isalnum() or c in "_-") for c in tool_use_id):
+        return tool_use_id
+    return None
+
+
+def mark_recorded(state_dir: str, tool_use_id: object) -> None:
+    """Leave the marker that says this call's outcome is on record (never raises)."""
+    import os
+
+    from hookpact.core.dirs import open_private
+
+    safe = _safe_id(tool_use_id)
+    if safe is None:
+        return
+    try:
+        os.close(open_private(os.path.join(state_dir, RECORDED, safe), os.O_WRONLY))
+    except OSError:
+        pass  # no marker: the batch records the call again, nothing is lost
+    _sweep(state_dir)
+
+
+def _sweep(state_dir: str) -> None:
+    import os
+    import time
+
+    directory = os.path.join(state_dir, RECORDED)
+    stamp = os.path.join(directory, ".swept")
+    now = time.time()
+    try:
+        if now - os.stat(stamp).st_mtime < SWEEP_EVERY:
+            return
+    except OSError:
+        pass
+    try:
+        with open(stamp, "w"):
+            pass
+        for entry in os.scandir(directory):
+            if entry.name != ".swept" and now - entry.stat().st_mtime > MARKER_TTL:
+                os.unlink(entry.path)
+    except OSError:
+        pass
+
+
+def unrecorded_calls(state_dir: str, calls: object) -> list[Any]:
+    """The batch's calls with no PostToolUse record (their markers are collected on the way)."""
+    import os
+
+    if not isinstance(calls, list):
+        return []
+    missing = []
+    for call in calls:
+        safe = _safe_id(call.get("tool_use_id")) if isinstance(call, dict) else None
+        if safe is None:
+            missing.append(call)
+            continue
+        try:
+            os.unlink(os.path.join(state_dir, RECORDED, safe))
+        except FileNotFoundError:
+            missing.append(call)
+        except OSError:
+            pass
+    return missing
+
+
 def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
+    name = event.get("hook_event_name")
+    if name == "PostToolBatch":
+        calls = unrecorded_calls(ctx.state_dir, event.get("tool_calls"))
+        if not calls:
+            return None
+        event = {**event, "tool_calls": calls}
     writer = AuditWriter.from_env(ctx.state_dir, data_dir(ctx.env), ctx.env,
                                   max_lock_wait=ctx.deadline.remaining() - WRITE_MARGIN)
     try:
@@ -43,6 +124,8 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     except AuditWriteError as exc:
         _on_failure(ctx, event, writer, _section(ctx), "lost", str(exc))
         raise  # the hook-run log keeps the record's fields; the next write takes them in
+    if name in ("PostToolUse", "PostToolUseFailure"):
+        mark_recorded(ctx.state_dir, event.get("tool_use_id"))  # on record, or in the spill/spool
     if status == "spilled":
         return None  # contention: the next writer merges it
     section = _section(ctx)

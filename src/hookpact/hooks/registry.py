@@ -6,9 +6,12 @@ and the installer, the SDK adapters and the docs all read the same table.
 
 from __future__ import annotations
 
+import re
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 
 class HookSpec:
@@ -19,12 +22,14 @@ class HookSpec:
     enhancing hooks fail open (exit 0, no output).
     ``timeout`` is the handler timeout in seconds given to Claude Code; the hook's own
     deadline (``budget``) is shorter so it can still answer in time.
-    ``gated`` hooks are installed behind a ``/bin/sh`` test (installer/settings.py) that starts
+    ``gated`` hooks are installed behind a ``/bin/sh`` test (installer/entries.py) that starts
     Python only while the kill switch file exists or the project configures ``runaway``: they run
     on every tool call and have nothing to do otherwise.
+    ``gates`` names a gate for single events (``(("PostToolBatch", "recorded_calls"),)``): the
+    hook is needed on that event only when the gate's shell test says so (installer/entries.py).
     """
 
-    __slots__ = ("name", "module", "events", "enforcing", "timeout", "budget", "summary", "gated")
+    __slots__ = ("name", "module", "events", "enforcing", "timeout", "budget", "summary", "gated", "gates")
 
     def __init__(
         self,
@@ -37,6 +42,7 @@ class HookSpec:
         budget: float,
         summary: str,
         gated: bool = False,
+        gates: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.name = name
         self.module = module
@@ -46,6 +52,26 @@ class HookSpec:
         self.budget = budget
         self.summary = summary
         self.gated = gated
+        self.gates = gates
+
+    def gate(self, event: str) -> str | None:
+        """The shell gate that decides whether this hook has anything to do on ``event``."""
+        if self.gated:
+            return "runaway"
+        for name, gate in self.gates:
+            if name == event:
+                return gate
+        return None
+
+    def on(self, event: str) -> bool:
+        return any(name == event for name, _ in self.events)
+
+    def matcher(self, event: str) -> str | None:
+        """This hook's matcher for ``event`` (None: everything; check :meth:`on` first)."""
+        for name, matcher in self.events:
+            if name == event:
+                return matcher
+        return None
 
     def __repr__(self) -> str:
         return f"HookSpec({self.name!r}, {self.module!r})"
@@ -93,6 +119,9 @@ HOOKS: Mapping[str, HookSpec] = {
             budget=5.0,
             summary="Appends a chained, authenticated record of every tool outcome and hookpact decision "
                     "(hookpact audit).",
+            # PostToolUse and PostToolUseFailure record every call that ran; a batch is recorded only
+            # for the calls that never ran (denied by a rule or another hook).
+            gates=(("PostToolBatch", "recorded_calls"),),
         ),
         HookSpec(
             "sandbox_session",
@@ -168,3 +197,72 @@ HOOKS: Mapping[str, HookSpec] = {
         ),
     )
 }
+
+
+#: Tool-call events: their matcher is tested against ``tool_name``.
+_SUBJECT_KEYS = {"SubagentStart": "agent_type", "SubagentStop": "agent_type", "SessionStart": "source",
+                 "PreCompact": "trigger", "PostCompact": "trigger", "Notification": "notification_type",
+                 "SessionEnd": "reason"}
+_NAMES_ONLY = re.compile(r"^[A-Za-z0-9_|]+$")
+
+
+def subject_of(event: Mapping[str, Any]) -> str | None:
+    """What a matcher is tested against for this event: the tool name, agent type, source ..."""
+    key = _SUBJECT_KEYS.get(str(event.get("hook_event_name")), "tool_name")
+    value = event.get(key)
+    return value if isinstance(value, str) else None
+
+
+def matches(matcher: str | None, subject: str | None) -> bool:
+    """Claude Code's matcher semantics (PROTOCOL §1.3): empty or ``*`` match everything; a plain
+    ``A|B`` list matches names exactly; anything else is a regular expression searched in the name."""
+    if not matcher or matcher == "*":
+        return True
+    if subject is None:
+        return False
+    if _NAMES_ONLY.match(matcher):
+        return subject in matcher.split("|")
+    try:
+        return re.search(matcher, subject) is not None
+    except re.error:
+        return False
+
+
+def union(matchers: list[str | None]) -> str | None:
+    """One anchored matcher that fires wherever any of ``matchers`` does (None: everything)."""
+    if any(not m or m == "*" for m in matchers):
+        return None
+    parts: list[str] = []
+    for matcher in matchers:
+        text = matcher or ""
+        for part in (text.split("|") if _NAMES_ONLY.match(text) else [text]):
+            if part not in parts:
+                parts.append(part)
+    if all(_NAMES_ONLY.match(part) for part in parts):
+        return "|".join(parts)
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+def complement(matcher: str | None) -> str | None:
+    """A matcher for every subject ``matcher`` does not match; None if there are none."""
+    if not matcher or matcher == "*":
+        return None
+    body = matcher[4:-2] if matcher.startswith("^(?:") and matcher.endswith(")$") else matcher
+    return "^(?!(?:" + body + ")$).*"
+
+
+def events() -> list[str]:
+    """Every event some hook is registered on, in first-registration order."""
+    seen: list[str] = []
+    for spec in HOOKS.values():
+        for event, _ in spec.events:
+            if event not in seen:
+                seen.append(event)
+    return seen
+
+
+def checks_for(event: str) -> list[HookSpec]:
+    """The hooks on ``event``: enforcing ones first (they must answer whatever the others cost),
+    then the rest, each group in registry order."""
+    specs = [spec for spec in HOOKS.values() if spec.on(event)]
+    return [s for s in specs if s.enforcing] + [s for s in specs if not s.enforcing]

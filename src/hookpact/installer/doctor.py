@@ -49,7 +49,11 @@ def _our_handlers(data: dict[str, Any]) -> list[tuple[str, str | None, dict[str,
             if not isinstance(group, dict):
                 continue
             for entry in group.get("hooks") or []:
-                if isinstance(entry, dict) and isinstance(entry.get("command"), str) and hook_name(entry["command"]):
+                if not isinstance(entry, dict):
+                    continue
+                command = entry.get("command")
+                if (isinstance(command, str) and hook_name(command)) or (
+                        entry.get("type") == "http" and settings.is_ours(entry)):
                     found.append((event, group.get("matcher"), entry))
     return found
 
@@ -113,11 +117,44 @@ def launcher_problem(root: str, name: str) -> tuple[str, str, str] | None:
     return None
 
 
+#: Tools a canary may call, in order of preference: the first the handler's matcher fires for.
+CANARY_TOOLS = ("Write", "Bash", "mcp__doctor__read_file", "Read", "Glob")
+
+
+def canary_tool(matcher: str | None) -> str:
+    from hookpact.hooks.registry import matches
+
+    if not matcher or matcher == "*":
+        return "Read"
+    return next((tool for tool in CANARY_TOOLS if matches(matcher, tool)), (matcher or "Read").split("|")[0])
+
+
+def covered_hooks(event: str, command: str) -> list[str]:
+    """The registry hooks a handler of ours runs: its own, or every one on its event for a dispatcher."""
+    from hookpact.hooks.registry import checks_for
+
+    name = hook_name(command)
+    if name != "dispatch":
+        return [name] if name else []
+    only = re.search(r"--only=([A-Za-z0-9_,]+)", command)
+    wanted = set(only.group(1).split(",")) if only else None
+    gated = "--gated" in command
+    return [spec.name for spec in checks_for(event)
+            if (wanted is None or spec.name in wanted) and (not gated or spec.gate(event))]
+
+
+def handler_label(event: str, command: str) -> str:
+    name = hook_name(command) or "?"
+    if name != "dispatch":
+        return name
+    return f"{event} ({', '.join(covered_hooks(event, command))})"
+
+
 def canary_event(event: str, matcher: str | None, root: str) -> dict[str, Any]:
     base: dict[str, Any] = {"session_id": "hookpact-doctor", "transcript_path": "", "cwd": root,
                             "hook_event_name": event}
     if event in ("PreToolUse", "PostToolUse", "PostToolUseFailure"):
-        tool = (matcher or "Read").split("|")[0]
+        tool = canary_tool(matcher)
         if tool.startswith("mcp__"):
             tool, tool_input = "mcp__doctor__read_file", {"path": os.path.join(root, "README.md")}
         elif tool == "Bash":
@@ -209,10 +246,15 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
     if not handlers:
         return findings + ([Finding("warn", path, "no hookpact hooks here", "run hookpact install")]
                            if expect and not plugins else [])
-    from hookpact.hooks.registry import HOOKS
+    from hookpact.hooks.registry import HOOKS, checks_for
 
-    names = {hook_name(e["command"]) for _, _, e in handlers}
+    names = {name for event, _, e in handlers for name in
+             (covered_hooks(event, e["command"]) if "command" in e else [s.name for s in checks_for(event)])}
     missing = sorted(set(HOOKS) - names)
+    resident = [e for _, _, e in handlers if "command" not in e]
+    if resident:
+        findings.append(resident_finding(path))
+        handlers = [h for h in handlers if "command" in h[2]]
     if missing:
         findings.append(Finding("warn", path, f"hooks not installed here: {', '.join(missing)}",
                                 "run hookpact install again to add them"))
@@ -223,10 +265,10 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
         if command in seen:
             continue
         seen.add(command)
-        name = hook_name(command)
+        name = handler_label(event, command)
         extra: dict[str, str] = {"CLAUDE_PLUGIN_ROOT": plugin_root} if plugin_root is not None else {}
         if launcher.HOOK_VAR + "=" in command:
-            found = launcher_problem(root, name or "")
+            found = launcher_problem(root, hook_name(command) or "")
             if found is not None:
                 level, message, fix = found
                 if message not in reported:  # one line for the launcher, not one per hook
@@ -265,6 +307,19 @@ def check_handlers(path: str, data: dict[str, Any], root: str, *, expect: bool, 
         findings.append(Finding("ok", path, f"{name}: interpreter has hookpact" +
                                 (", answered a canary event" if canary else "")))
     return findings
+
+
+def resident_finding(path: str) -> Finding:
+    """Resident mode: whether ``hookpact serve`` answers for this user."""
+    from hookpact.serve import state
+
+    found = state.alive()
+    if found is not None:
+        return Finding("ok", path, f"resident mode: hookpact serve answers (pid {found.get('pid')}, "
+                       f"{state.HOST}:{found.get('port')})")
+    return Finding("warn", path, "resident mode: hookpact serve is not running, so enforced tool calls are refused "
+                   "until it runs", "start a claude session (its SessionStart hook starts it) or run "
+                   "`hookpact serve --background`")
 
 
 def check_plugin_dir(directory: str, root: str, *, canary: bool) -> list[Finding]:

@@ -87,11 +87,19 @@ def _sh_refusal(mode: str) -> str:
     return f"{_DRAIN}; printf '%s\\n' {shell_quote('hookpact: ' + refusal_reason())} >&2; exit 2"
 
 
-def portable_command(spec: HookSpec) -> str:
-    """The hook command for any settings file: no path of this machine in it."""
-    mode = mode_of(spec)
+def portable_command(spec: HookSpec, args: list[str] | tuple[str, ...] = (), *, flags: str = "",
+                     mode: str | None = None) -> str:
+    """The hook command for any settings file: no path of this machine in it. ``args`` (plain words:
+    an event name, ``--gated``) follow the hook's file; ``flags`` (``-S``) go to the interpreter."""
+    mode = mode or mode_of(spec)
+    words = " ".join(args)
+    if any(ch not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-=,." for ch in words + flags
+           if ch != " "):
+        raise SettingsError(f"hook arguments must be plain words, got {words!r}")
+    extra = f" hookpact_args='{words}'" if words else ""
+    extra += f" hookpact_flags='{flags}'" if flags else ""
     return (
-        f"{HOOK_VAR}={spec.name} hookpact_mode={mode}; f=${{{ENV_KEY}:-}}; "
+        f"{HOOK_VAR}={spec.name} hookpact_mode={mode}{extra}; f=${{{ENV_KEY}:-}}; "
         '[ -n "$f" ] || { if [ -n "${HOOKPACT_DATA_DIR:-}" ]; then f=$HOOKPACT_DATA_DIR; else '
         "case ${XDG_DATA_HOME:-} in /*) f=$XDG_DATA_HOME/hookpact;; "
         "*) f=${HOME:+$HOME/.local/share/hookpact}; "
@@ -112,7 +120,7 @@ except Exception:
     spec = None
 if spec is not None and spec.origin:
     import runpy
-    sys.argv = [spec.origin]
+    sys.argv = [spec.origin, *sys.argv[3:]]
     runpy.run_path(spec.origin, run_name='__main__')
     raise SystemExit(0)
 sys.stdin.buffer.read()
@@ -137,8 +145,10 @@ def launcher_text(python: str, hooks_dir: str) -> str:
         f"hookpact_p={shell_quote(python)}\n"
         f"hookpact_d={shell_quote(hooks_dir)}\n"
         'if [ -x "$hookpact_p" ]; then\n'
-        '  [ -f "$hookpact_d/$hookpact_hook.py" ] && exec "$hookpact_p" -I "$hookpact_d/$hookpact_hook.py"\n'
-        f'  exec "$hookpact_p" -I -c {shell_quote(boot)} "$hookpact_hook" "$hookpact_mode"\n'
+        # hookpact_flags and hookpact_args are plain words (portable_command): split on purpose.
+        '  [ -f "$hookpact_d/$hookpact_hook.py" ] && '
+        'exec "$hookpact_p" -I ${hookpact_flags:-} "$hookpact_d/$hookpact_hook.py" ${hookpact_args:-}\n'
+        f'  exec "$hookpact_p" -I -c {shell_quote(boot)} "$hookpact_hook" "$hookpact_mode" ${{hookpact_args:-}}\n'
         "fi\n"
         # The interpreter is gone (a deleted or moved virtual environment): say so, by its path.
         f"case ${{hookpact_mode:-}} in deny|block|open) {_DRAIN};; esac\n"

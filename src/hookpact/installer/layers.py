@@ -23,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from hookpact.contracts import store
 from hookpact.core.errors import SettingsError
@@ -164,8 +165,18 @@ def imports_block(teams: list[str]) -> str:
     return "\n".join(lines)
 
 
+def resident_config(scope: str, root: str) -> dict[str, Any]:
+    """What resident-mode handlers name: the project root (their header), this user's port and secret."""
+    if scope == "user":
+        raise SettingsError("--resident needs --scope project or local: each http handler carries its project's "
+                            "root, which a user-wide settings file cannot know. Nothing was written.")
+    from hookpact.serve import state
+
+    return {"root": root, "port": state.port(), "secret": state.secret()}
+
+
 def plan_install(scope: str, root: str, home: str, python: str, *, teams: list[str] | None = None,
-                 import_teams: bool = False, memory: bool = True) -> InstallPlan:
+                 import_teams: bool = False, memory: bool = True, resident: bool = False) -> InstallPlan:
     teams = teams or []
     for team in teams:
         check_team_name(team)
@@ -182,7 +193,8 @@ def plan_install(scope: str, root: str, home: str, python: str, *, teams: list[s
     pointer = launcher.launcher_path()
     # Every settings file gets the same portable commands; the launcher's path goes in the env of a
     # machine-local layer (for project scope, settings.local.json next to the committed file).
-    files.add(settings.plan_install(lay.settings, None, pointer=pointer if scope != "project" else None))
+    files.add(settings.plan_install(lay.settings, None, pointer=pointer if scope != "project" else None,
+                                    resident=resident_config(scope, root) if resident else None))
     if scope == "project":
         files.add(settings.plan_install(pointer_file(scope, root, home), None, pointer=pointer, entries=False))
     if memory:

@@ -20,7 +20,7 @@ from typing import Any
 
 from hookpact.core.dirs import state_dir
 from hookpact.core.errors import SettingsError
-from hookpact.hooks.registry import HOOKS, HookSpec
+from hookpact.hooks.registry import HOOKS, HookSpec  # noqa: F401  (HOOKS: re-exported for callers)
 
 #: macOS keeps hookpact's state and data in one platformdirs directory (core/dirs.py): a /bin/sh
 #: snippet takes it when the XDG default does not exist and it does.
@@ -105,22 +105,24 @@ def handler(spec: HookSpec, python: str | None) -> dict[str, Any]:
     return entry
 
 
-def desired_entries(python: str | None, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """event -> matcher groups that hookpact wants in the settings file."""
-    wanted: dict[str, list[dict[str, Any]]] = {}
-    for name, spec in HOOKS.items():
-        if hooks is not None and name not in hooks:
-            continue
-        for event, matcher in spec.events:
-            group: dict[str, Any] = {}
-            if matcher is not None:
-                group["matcher"] = matcher
-            group["hooks"] = [handler(spec, python)]
-            wanted.setdefault(event, []).append(group)
-    return wanted
+def desired_entries(python: str | None, hooks: list[str] | None = None,
+                    resident: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event -> matcher groups that hookpact wants in the settings file (installer/entries.py);
+    ``resident`` (root, port, secret): the http handlers of ``hookpact serve`` instead."""
+    from hookpact.installer.entries import command_entries, resident_entries
+
+    if resident is not None:
+        return resident_entries(python, resident["root"], resident["port"], resident["secret"], hooks)
+    return command_entries(python, hooks)
+
+
+#: Our resident-mode http handlers (installer/entries.py, hookpact/serve).
+OURS_URL = re.compile(r"^http://127\.0\.0\.1:\d+/hookpact/[A-Za-z]+(?:\?|$)")
 
 
 def is_ours(entry: Any) -> bool:
+    if isinstance(entry, dict) and entry.get("type") == "http" and isinstance(entry.get("url"), str):
+        return bool(OURS_URL.match(entry["url"]))
     return isinstance(entry, dict) and isinstance(entry.get("command"), str) and bool(OURS.search(entry["command"]))
 
 
@@ -277,18 +279,19 @@ def with_pointer(data: dict[str, Any], launcher: str | None) -> dict[str, Any]:
 
 
 def plan_install(path: str, python: str | None = None, hooks: list[str] | None = None, *,
-                 pointer: str | None = None, entries: bool = True) -> SettingsPlan:
+                 pointer: str | None = None, entries: bool = True, resident: dict[str, Any] | None = None
+                 ) -> SettingsPlan:
     """Our hook entries (``entries``) and, with ``pointer``, the machine launcher's path in ``env``."""
     target = os.path.realpath(path)
     before = read_text(target)
     data, fmt = _load(before, path)
-    new = merged(data, desired_entries(python, hooks)) if entries else data
+    new = merged(data, desired_entries(python, hooks, resident)) if entries else data
     if pointer is not None:
         new = with_pointer(new, pointer)
     if before is not None and before.strip() and new == data:
         return SettingsPlan(path, target, before, before)
     plan = SettingsPlan(path, target, before, _render(new, fmt))
-    plan.replan = lambda: plan_install(path, python, hooks, pointer=pointer, entries=entries)
+    plan.replan = lambda: plan_install(path, python, hooks, pointer=pointer, entries=entries, resident=resident)
     return plan
 
 

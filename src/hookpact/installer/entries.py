@@ -1,0 +1,163 @@
+"""Which handlers hookpact registers per event: one dispatcher per event, gates, resident mode.
+
+Command mode: for each event one entry runs ``hooks/dispatch.py EVENT`` (every hookpact hook on
+that event, in one process) for the subjects some ungated hook matches; gated hooks (the runaway
+controls, the audit of a batch) get a second entry for the remaining subjects behind ``/bin/sh``
+tests that start Python only when there is something to do. The two matchers never overlap, and
+the dispatcher's ``--gated`` run skips whatever the first entry covers, so no hook runs twice for
+one call.
+
+Resident mode (``hookpact install --resident``): each event but SessionStart is one ``http``
+handler to ``hookpact serve`` on loopback, authenticated with the per-user secret; SessionStart
+(never delivered to http hooks) stays a command that starts the server once per user, then runs
+the SessionStart hooks. See docs/resident.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hookpact.hooks import registry
+from hookpact.hooks.registry import HookSpec
+
+#: Seconds the resident SessionStart command may wait for a server it starts (serve/state.py).
+STARTUP_WAIT = 5
+
+#: The dispatcher as a HookSpec, so its command is spelled exactly like a hook's (settings.hook_command).
+DISPATCH = HookSpec("dispatch", "hookpact.hooks.dispatch", (), enforcing=False, timeout=10, budget=5.0,
+                    summary="Runs every hookpact hook of one event in one process.")
+
+
+def _state_dir_sh() -> str:
+    """/bin/sh that sets ``s`` to the state directory as core/dirs.py resolves it (empty if unknown)."""
+    return ('s=${HOOKPACT_STATE_DIR:-}; [ -n "$s" ] || case ${XDG_STATE_HOME:-} in '
+            '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact};; esac; ')
+
+
+def recorded_calls_gate() -> str:
+    """/bin/sh that buffers the PostToolBatch event in ``in`` and sets ``ok=1`` only when every call
+    in it has the marker its PostToolUse record left (hooks/audit.py). Whatever it cannot be sure of
+    (no ids, ids and calls not one to one, no grep, no state dir) leaves ``ok`` empty: Python runs."""
+    from hookpact.hooks.audit import RECORDED
+
+    return (
+        "in=$(cat); " + _state_dir_sh() + "ok=; t=0; u=0; "
+        'if [ -n "$s" ]; then ok=1; '
+        "for w in $(printf '%s' \"$in\" | grep -o '\"tool_use_id\":\"[A-Za-z0-9_-]*\"\\|\"tool_response\":'); do "
+        "case $w in '\"tool_response\":') t=$((t+1));; "
+        f'*) u=$((u+1)); i=${{w#*:\\"}}; i=${{i%\\"}}; [ -n "$i" ] && [ -e "$s/{RECORDED}/$i" ] || ok=;; esac; '
+        'done; [ "$t" -gt 0 ] && [ "$t" -eq "$u" ] || ok=; fi; '
+    )
+
+
+def _command(event: str, python: str | None, extra: list[str], specs: list[HookSpec] | None = None) -> str:
+    """The dispatcher's command, spelled as settings.hook_command spells a hook's, plus ``-S``: no
+    ``site`` processing (no .pth files, no import hooks they install), about a tenth of a bare
+    interpreter start on every event; dispatch.py puts its own package directory on sys.path.
+    ``python=None``: the portable spelling every install writes (installer/launcher.py), which
+    refuses like the most enforcing of ``specs`` where hookpact is not set up."""
+    if python is None:
+        from hookpact.installer.launcher import portable_command
+
+        enforcing = any(spec.enforcing for spec in specs or ())
+        mode = ("deny" if event == "PreToolUse" else "block") if enforcing else "open"
+        return portable_command(DISPATCH, [event, *extra], flags="-S", mode=mode)
+    from hookpact.installer.settings import hook_command
+
+    command = hook_command(DISPATCH, python).replace(" -I ", " -I -S ", 1)
+    return " ".join([command, event, *extra])
+
+
+def gated_command(event: str, python: str | None, gates: list[str], extra: list[str],
+                  specs: list[HookSpec] | None = None) -> str:
+    """The dispatcher behind the gates: ``exit 0`` unless one of them sees work."""
+    from hookpact.installer.settings import runaway_gate
+
+    command = _command(event, python, extra, specs)
+    run = f"{{ {command}; }}" if python is None else f"exec {command}"
+    if "recorded_calls" in gates:
+        # The event is already read into $in: the runaway gate's drain finds an empty stdin.
+        runaway = runaway_gate() if "runaway" in gates else "exit 0;"
+        return (f'{recorded_calls_gate()}if [ -n "$ok" ]; then {runaway} fi; '
+                f"printf '%s\\n' \"$in\" | {run}")
+    return f"{runaway_gate()} {run}"
+
+
+def _handler(command: str, specs: list[HookSpec]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": "command", "command": command,
+                             "timeout": max(spec.timeout for spec in specs)}
+    if any(spec.enforcing for spec in specs):
+        entry["onFailure"] = "block"
+    return entry
+
+
+def _group(matcher: str | None, entry: dict[str, Any]) -> dict[str, Any]:
+    group: dict[str, Any] = {}
+    if matcher is not None:
+        group["matcher"] = matcher
+    group["hooks"] = [entry]
+    return group
+
+
+def _only(specs: list[HookSpec], hooks: list[str] | None) -> list[str]:
+    return [] if hooks is None else ["--only=" + ",".join(spec.name for spec in specs)]
+
+
+def command_entries(python: str | None, hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event -> matcher groups of command mode (at most two per event, never overlapping)."""
+    wanted: dict[str, list[dict[str, Any]]] = {}
+    for event in registry.events():
+        specs = [s for s in registry.checks_for(event) if hooks is None or s.name in hooks]
+        if not specs:
+            continue
+        ungated = [s for s in specs if not s.gate(event)]
+        gated = [s for s in specs if s.gate(event)]
+        groups = []
+        covered: str | None = ""
+        if ungated:
+            covered = registry.union([s.matcher(event) for s in ungated])
+            # The gated hooks matching these subjects run in the same process.
+            groups.append(_group(covered, _handler(_command(event, python, _only(specs, hooks), specs), specs)))
+        if gated and covered is not None:
+            rest = registry.union([s.matcher(event) for s in gated])
+            if covered:
+                rest = _minus(rest, covered)
+            gates = list(dict.fromkeys(g for s in gated if (g := s.gate(event))))
+            extra = (["--gated"] if ungated else []) + _only(gated, hooks)
+            groups.append(_group(rest, _handler(gated_command(event, python, gates, extra, gated), gated)))
+        wanted[event] = groups
+    return wanted
+
+
+def _minus(matcher: str | None, covered: str) -> str:
+    """A matcher for what ``matcher`` matches and ``covered`` does not."""
+    if matcher is None:
+        return registry.complement(covered) or ""
+    inner = covered[4:-2] if covered.startswith("^(?:") and covered.endswith(")$") else covered
+    mine = matcher[4:-2] if matcher.startswith("^(?:") and matcher.endswith(")$") else matcher
+    return f"^(?!(?:{inner})$)(?:{mine})$"
+
+
+def resident_entries(python: str | None, root: str, port: int, secret: str,
+                     hooks: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event -> matcher groups of resident mode: one http handler per event (all its hooks, no gate:
+    a request costs no process start), SessionStart a command that starts the server first."""
+    from hookpact.serve import state
+
+    wanted: dict[str, list[dict[str, Any]]] = {}
+    for event in registry.events():
+        specs = [s for s in registry.checks_for(event) if hooks is None or s.name in hooks]
+        if not specs:
+            continue
+        if event == "SessionStart":  # http SessionStart hooks are never called (PROTOCOL §8)
+            entry = _handler(_command(event, python, ["--serve", *_only(specs, hooks)], specs), specs)
+            entry["timeout"] += STARTUP_WAIT  # time for a first start of the server as well
+            wanted[event] = [_group(registry.union([s.matcher(event) for s in specs]), entry)]
+            continue
+        entry = {"type": "http", "url": state.url(event, port),
+                 "headers": {"Authorization": f"Bearer {secret}", state.HEADER_PROJECT: root},
+                 "timeout": max(spec.timeout for spec in specs)}
+        if any(spec.enforcing for spec in specs):
+            entry["onFailure"] = "block"
+        wanted[event] = [_group(registry.union([s.matcher(event) for s in specs]), entry)]
+    return wanted

@@ -1,0 +1,58 @@
+"""Command mode through the real CLI: one hookpact process per event, gates that start no Python,
+and a batch recorded only for the call that never ran."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hookpact.cli.main import main as hookpact_main
+from hookpact.core.log import read_runs
+
+from .harness import RunClaude, audit_records
+from .scripted_api import ScriptedApi, tool_use
+
+pytestmark = pytest.mark.e2e
+
+
+def test_one_process_per_event_and_the_batch_gate(run_claude: RunClaude, scripted_api: ScriptedApi,
+                                                  e2e_repo: Path, e2e_home: Path) -> None:
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    contract = e2e_repo / ".claude" / "contracts" / "main.json"
+    contract.parent.mkdir(parents=True, exist_ok=True)
+    contract.write_text(json.dumps({"agent": "main", "outputs": {"allowed_modifications": ["src/**"]}}))
+    ok, denied = e2e_repo / "src" / "a.py", e2e_repo / "outside.py"
+    scripted_api.set_scripts({"main": [
+        [tool_use("Write", {"file_path": str(ok), "content": "x = 1\n"})],
+        [tool_use("Read", {"file_path": str(ok)})],
+        [tool_use("Bash", {"command": "ls", "description": "list"})],
+        [tool_use("Write", {"file_path": str(denied), "content": "y\n"})],
+    ]})
+
+    run = run_claude(e2e_repo)
+
+    assert ok.exists() and not denied.exists()
+    runs = read_runs(str(e2e_home / ".local" / "state" / "hookpact"))
+    pre = [r for r in runs if r["event"] == "PreToolUse"]
+    # Each Write ran scope, runaway and pre_edit_context in one process; Bash ran bash_guard and runaway.
+    by_call: dict[str, set[int]] = {}
+    for r in pre:
+        by_call.setdefault(r["tool_use_id"], set()).add(r["pid"])
+    assert all(len(pids) == 1 for pids in by_call.values()), by_call
+    assert sorted(r["hook"] for r in pre if r["tool"] == "Write") == sorted(
+        ["scope", "runaway", "pre_edit_context"] * 2)
+    assert not [r for r in pre if r["tool"] == "Read"]  # the runaway gate found nothing to do: no Python
+    # One PreToolUse handler per call, never two.
+    assert len(run.hook_responses("PreToolUse")) == 4
+    # Four batches, one of which has a call that never ran: Python started for that one only.
+    batch_runs = [r for r in runs if r["event"] == "PostToolBatch" and r["hook"] == "audit"]
+    assert len(batch_runs) == 1
+    records = audit_records(e2e_home)
+    (batch,) = [r for r in records if r["event"] == "PostToolBatch"]
+    denied_id = next(i for i, u in scripted_api.issued_tool_uses("Write").items()
+                     if u["input"]["file_path"] == str(denied))
+    assert [c["tool_use_id"] for c in batch["calls"]] == [denied_id]
+    ran = [r for r in records if r["event"] == "PostToolUse"]
+    assert sorted(r["tool"] for r in ran) == ["Bash", "Read", "Write"]

@@ -1,0 +1,147 @@
+"""hookpact serve in process: authentication, the project root, fail modes, crashes, parallel requests."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookpact.audit.verify import verify
+from hookpact.core.decision import Decision
+from hookpact.core.dirs import data_dir
+from hookpact.hooks import dispatch
+from hookpact.serve import server, state
+from tests.support import contract, make_project, pre_tool_event
+
+
+@pytest.fixture
+def running(hermetic_env: Any) -> Iterator[server.Server]:
+    srv = server.Server(state.free_port(), dict(os.environ), idle=3600)
+    state.secret()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def post(srv: server.Server, path: str, body: Any, *, token: str | None = "ours", root: str | None = None,
+         method: str = "POST") -> tuple[int, dict[str, Any]]:
+    headers = {"Content-Type": "application/json"}
+    if token == "ours":
+        token = state.secret()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if root:
+        headers[state.HEADER_PROJECT] = root
+    conn = http.client.HTTPConnection(state.HOST, srv.server_port, timeout=30)
+    try:
+        conn.request(method, path, body=json.dumps(body).encode(), headers=headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def test_the_secret_is_private_and_compared_exactly(hermetic_env: Any) -> None:
+    token = state.secret()
+    assert len(token) == 64 and state.secret() == token
+    assert stat.S_IMODE(os.stat(state.secret_path()).st_mode) == 0o600
+    assert state.authentic(token) and not state.authentic(token[:-1] + "0") and not state.authentic(None)
+
+
+def test_a_request_without_the_secret_or_the_root_is_refused(running: server.Server, tmp_path: Path) -> None:
+    repo = make_project(tmp_path, {"main": contract("**")})
+    event = pre_tool_event("Write", str(repo / "a.py"), cwd=repo)
+    assert post(running, "/hookpact/PreToolUse", event, token=None, root=str(repo))[0] == 401
+    assert post(running, "/hookpact/PreToolUse", event, token="f" * 64, root=str(repo))[0] == 401
+    assert post(running, "/hookpact/PreToolUse", event, root=None)[0] == 400
+    assert post(running, "/hookpact/PreToolUse", event, root="relative/dir")[0] == 400
+    for path in ("/hookpact/stop", "/hookpact/resume", "/hookpact/alive", "/"):
+        assert post(running, path, {}, root=str(repo))[0] == 404
+    assert post(running, "/hookpact/PreToolUse", event, root=str(repo)) == (200, {})
+
+
+def test_the_root_comes_from_the_header_not_the_body(running: server.Server, tmp_path: Path) -> None:
+    strict = make_project(tmp_path, {"main": contract("src/**")}, name="strict")
+    loose = make_project(tmp_path, {"main": contract("**")}, name="loose")
+    # The body claims the loose project; the handler names the strict one, whose contract decides.
+    event = pre_tool_event("Write", str(strict / "outside.py"), cwd=loose)
+    status, answer = post(running, "/hookpact/PreToolUse", event, root=str(strict))
+    assert status == 200 and answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_a_hook_past_its_deadline_denies_and_the_server_carries_on(running: server.Server, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_project(tmp_path, {"main": contract("**")})
+    release = threading.Event()
+
+    def hang(event: Any, ctx: Any) -> Decision:
+        release.wait(30)
+        return Decision("pass")
+
+    monkeypatch.setattr(dispatch, "budget_for", lambda name: 0.3)
+    monkeypatch.setitem(dispatch._DECIDERS, "hookpact.hooks.scope", hang)
+    status, answer = post(running, "/hookpact/PreToolUse", pre_tool_event("Write", str(repo / "a.py"), cwd=repo),
+                          root=str(repo))
+    release.set()
+    assert status == 200
+    assert "budget ran out" in answer["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_a_request_that_breaks_answers_500_and_the_next_one_works(running: server.Server, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_project(tmp_path, {"main": contract("**")})
+    event = pre_tool_event("Write", str(repo / "a.py"), cwd=repo)
+    real = dispatch.dispatch
+    calls = []
+
+    def broken_once(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise MemoryError("simulated")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(server.dispatch, "dispatch", broken_once)
+    assert post(running, "/hookpact/PreToolUse", event, root=str(repo))[0] == 500  # blocks an enforcing handler
+    assert post(running, "/hookpact/PreToolUse", event, root=str(repo)) == (200, {})
+
+
+def test_parallel_requests_lose_no_record(running: server.Server, tmp_path: Path, hermetic_env: Any) -> None:
+    repo = make_project(tmp_path, {"main": contract("**")})
+    statuses: list[int] = []
+
+    def one(i: int) -> None:
+        event = pre_tool_event("Write", str(repo / f"f{i}.py"), cwd=repo, hook_event_name="PostToolUse",
+                               tool_use_id=f"toolu_{i:04d}", session_id=f"s{i % 4}", tool_response={})
+        statuses.append(post(running, "/hookpact/PostToolUse", event, root=str(repo))[0])
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 24
+    log = hermetic_env.state_dir / "audit" / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_bytes().splitlines()]
+    assert sorted(r["tool_use_id"] for r in records if r["event"] == "PostToolUse") == \
+        [f"toolu_{i:04d}" for i in range(24)]
+    report = verify(str(hermetic_env.state_dir), data_dir())
+    assert report.as_dict()["ok"], report.as_dict()
+
+
+def test_an_idle_server_stops(hermetic_env: Any) -> None:
+    srv = server.Server(state.free_port(), dict(os.environ), idle=0.2)
+    srv.last = time.monotonic() - 1
+    assert srv.idle_for() >= 0.2
+    srv.touch(1)
+    assert srv.idle_for() == 0.0  # a request in flight is never idle
+    srv.server_close()
