@@ -118,11 +118,11 @@ def test_install_switches_to_resident_and_back_and_uninstall_restores_bytes(tmp_
         return path.read_text()
 
     resident = install(True)
-    assert '"type": "http"' in resident and "dispatch.py' SessionStart --serve" in resident
+    assert '"type": "http"' in resident and "hookpact_args='SessionStart --serve'" in resident
     assert not layers.plan_install("project", str(repo), str(tmp_path), sys.executable, memory=False,
                                    resident=True).changes  # idempotent
     command = install(False)
-    assert '"type": "http"' not in command and "dispatch.py' PreToolUse" in command
+    assert '"type": "http"' not in command and "hookpact_args='PreToolUse" in command
     assert json.loads(command)["hooks"]["Stop"][0] == {"hooks": [{"type": "command", "command": "notify"}]}
     assert install(True) == resident
     layers.apply(layers.plan_uninstall("project", str(repo), str(tmp_path), memory=False), remember=False)

@@ -116,7 +116,11 @@ def test_a_request_that_breaks_answers_500_and_the_next_one_works(running: serve
 
 
 def test_parallel_requests_lose_no_record(running: server.Server, tmp_path: Path, hermetic_env: Any) -> None:
+    from hookpact.audit.handout import new_epoch
+
     repo = make_project(tmp_path, {"main": contract("**")})
+    # The person's verification key, handed out as install does, so verify can authenticate the trail.
+    handed = new_epoch(str(hermetic_env.state_dir), data_dir(), out=str(tmp_path / "verify.key"))
     statuses: list[int] = []
 
     def one(i: int) -> None:
@@ -134,7 +138,7 @@ def test_parallel_requests_lose_no_record(running: server.Server, tmp_path: Path
     records = [json.loads(line) for line in log.read_bytes().splitlines()]
     assert sorted(r["tool_use_id"] for r in records if r["event"] == "PostToolUse") == \
         [f"toolu_{i:04d}" for i in range(24)]
-    report = verify(str(hermetic_env.state_dir), data_dir())
+    report = verify(str(hermetic_env.state_dir), data_dir(), [str(handed.path)])
     assert report.as_dict()["ok"], report.as_dict()
 
 
