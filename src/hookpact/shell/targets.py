@@ -193,6 +193,14 @@ class Resolver:
         trees: list[Tree] = []
         if write.kind == "patch":
             return self.resolve_patch(write), trees
+        if write.kind == "worktree":  # ``git stash pop``: whichever files of the work tree git rewrites
+            for cwd in write.cwds or (None,):
+                top = git_toplevel(cwd) if cwd else None
+                if top is None:
+                    self.fail("target", f"{write.program} rewrites files of a work tree hookpact cannot locate", write)
+                    continue
+                self.plain(top, cwd, write, top, tops=tops, trees=trees)
+            return tops, trees
         expansions = write.word.expand(self.home)
         if expansions is None:
             self.fail("target", f"{write.program} writes to {write.word.shape()!r}, which is only known when the "
