@@ -199,7 +199,17 @@ class Resolver:
                 if top is None:
                     self.fail("target", f"{write.program} rewrites files of a work tree hookpact cannot locate", write)
                     continue
-                self.plain(top, cwd, write, top, tops=tops, trees=trees)
+                # git rewrites tracked files; .git is its own, and hookpact's .claude files are never stashed
+                # or reset by an agent (the file tools refuse to change them in the first place)
+                try:
+                    entries = sorted(os.listdir(top))
+                except OSError:
+                    self.fail("target", f"{write.program} rewrites files of a work tree hookpact cannot list", write)
+                    continue
+                for entry in entries:
+                    if entry not in (".git", ".claude"):
+                        path = os.path.join(top, entry)
+                        self.plain(path, cwd, write, path, tops=tops, trees=trees)
             return tops, trees
         expansions = write.word.expand(self.home)
         if expansions is None:
