@@ -86,7 +86,20 @@ CASES = [
     ("stranger", "echo hi > \"$OUT\"", "deny", "unlisted_agent=deny"),
     ("stranger", "git status", "pass", "read-only"),
     (None, "echo hi > anywhere.txt", *PASS),
-    (None, "echo hi > /tmp/outside-the-project.txt", "deny", "outputs.allowed_modifications"),
+    (None, "echo hi > /var/lib/outside-the-project.txt", "deny", "outputs.allowed_modifications"),
+    (None, "rm -rf /tmp/x/build", *PASS),  # strictly below a temp root: scratch space
+    (None, "echo hi > /var/tmp/scratch.txt", *PASS),
+    (None, "rm -rf /tmp", "deny", "fs.recursive-delete-critical"),  # never the temp root itself
+    (None, "rm -rf /tmp/a/../../etc", "deny", "fs.recursive-delete-critical"),
+    ("backend", "echo hi > /tmp/notes.txt", *PASS),
+    (None, "git stash pop", "deny", "outputs.unresolved_writes"),  # not a repository: no work tree to bound it
+    (None, "$(echo ls) -la", *PASS),
+    (None, "hookpact uninstall .", "deny", "guard.hookpact-cli"),
+    (None, "python3 -m hookpact contracts new main --allow '**' --force", "deny", "guard.hookpact-cli"),
+    (None, "claude -p hi --dangerously-skip-permissions", "deny", "guard.nested-claude"),
+    (None, "git -c core.fsmonitor=./x.sh status", "deny", "guard.git-runs-program"),
+    ("backend", "mytool --out=src/frontend/x.ts", "deny", "outputs.unresolved_writes"),
+    ("backend", "mytool src/backend/x.py", *PASS),
     (None, "echo '{}' > .claude/settings.json", "deny", "protected"),
     (None, "rm -rf .claude", "deny", "protected"),
     (None, "cp /dev/null .claude/contracts/backend.json", "deny", "protected"),
@@ -268,7 +281,7 @@ def test_the_fast_path_loads_neither_grammar_nor_engine(project: Project) -> Non
 
 
 def test_a_parsed_command_loads_nothing_heavy(project: Project) -> None:
-    output, modules = _loaded(project, "echo hi > /tmp/x-outside")
+    output, modules = _loaded(project, "echo hi > /var/lib/x-outside")
     assert output is not None and output["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "hookpact.shell.grammar" in modules and "hookpact.shell.analyze" in modules
     assert not modules & {"subprocess", *HEAVY}, sorted(modules & {"subprocess", *HEAVY})

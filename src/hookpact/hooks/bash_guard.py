@@ -222,10 +222,45 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if any(f.mode == "deny" for f in findings):
         return combine(findings, None)
     judge = Judge(cset, agent, agent_id, ctx)
+    suspected = settle_writes(analysis, judge, ctx)
     contract_decision, unresolved = judge.writes(analysis)
+    unresolved = [*unresolved, *suspected]
     if contract_decision is None and unresolved:
         contract_decision = judge.unresolved(unresolved, command)
     return combine(findings, contract_decision)
+
+
+def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Unresolved]:
+    """Take out of ``analysis.writes`` what the contract check must not see as plain writes.
+
+    Writes strictly below a temp root are free scratch space, unless the contract forbids the place.
+    The path arguments of a program hookpact does not know come back as unresolved items when the
+    contract would refuse them (the program may or may not write there; the policy decides).
+    """
+    from hookpact.contracts import engine
+    from hookpact.shell import targets as shell_targets
+    from hookpact.shell.model import Unresolved as Item
+
+    contract, _early = judge.contract()
+    forbidden = contract.get("forbidden", []) if contract else []
+    kept = []
+    suspected: list[Unresolved] = []
+    for write in analysis.writes:
+        if shell_targets.scratch(write, ctx.env, judge.home, judge.cset["root"]):
+            paths = [t for t, _p in write.word.expand(judge.home) or []]
+            if not any(engine.first_match(forbidden, p, judge.cset["root"], ignore_case=True) for p in paths):
+                continue
+        if write.kind == "unknown-program":
+            resolver = shell_targets.Resolver(env=ctx.env, home=judge.home, deadline=ctx.deadline)
+            tops, _trees = resolver.resolve(write)
+            if tops and judge.decide(resolver.through_links(tops)).kind == "deny":
+                suspected.append(Item("unknown-program", f"{write.program} is a program hookpact does not know, "
+                                      f"and it is given {write.word.shape()!r}, which this agent may not modify",
+                                      write.excerpt))
+            continue
+        kept.append(write)
+    analysis.writes = kept
+    return suspected
 
 
 def main(argv: list[str] | None = None) -> int:

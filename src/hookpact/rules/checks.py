@@ -231,7 +231,16 @@ def pipe_to_shell(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any
                     break
 
 
+def shred_files(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for inv in analysis.invocations:
+        if inv.name == "shred":
+            opts = parse_options(inv.args, short_values="ns", long_values=("iterations", "size", "random-source"))
+            if opts.operands:
+                yield f"overwrites {', '.join(w.shape() for w in opts.operands[:3])} beyond recovery", inv.excerpt
+
+
 CHECKS: dict[str, Check] = {
+    "shred_files": shred_files,
     **git_checks.CHECKS,
     **guard_checks.CHECKS,
     "recursive_delete": recursive_delete,

@@ -35,6 +35,8 @@ def git_subcommand(inv: Invocation) -> tuple[str | None, list[Word]]:
 
 
 def _stashed_before(analysis: Analysis, inv: Invocation) -> bool:
+    if "||" in analysis.source:
+        return False  # ``git stash || git reset --hard``: the reset runs when the stash failed
     for earlier in analysis.invocations:
         if earlier is inv:
             return False

@@ -78,12 +78,12 @@ def git_runs_program(analysis: Analysis, ctx: RuleContext, params: Mapping[str, 
                 yield f"sets {key} for this git run, which makes git run a program", inv.excerpt
         if call.alias_shell:
             yield "a git alias that starts with ! runs shell code", inv.excerpt
-        for name, value in call.env:
-            if git.uses(git.EXEC_ENV[name], call.sub, call.args) and not _harmless_program(value):
+        for name, setting in call.env:
+            if git.uses(git.EXEC_ENV[name], call.sub, call.args) and not _harmless_program(setting):
                 yield f"sets {name}, which makes git run a program", inv.excerpt
         if call.sub == "config":
-            for key, value in _config_writes(call.args):
-                if key == "?" or (git.exec_setting(key) is not None and not _harmless_program(value)):
+            for key, stored in _config_writes(call.args):
+                if key == "?" or (git.exec_setting(key) is not None and not _harmless_program(stored)):
                     yield f"stores {key} in a git config file, so later git runs execute it", inv.excerpt
 
 

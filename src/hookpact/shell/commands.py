@@ -78,7 +78,7 @@ def unknown_program(name: str, args: list[Word], cwds: tuple[str, ...] | None) -
         for cwd in cwds or ("/",):
             full = os.path.normpath(os.path.join(cwd, path))
             parent = os.path.dirname(full)
-            if os.path.lexists(full) or (parent != "/" and os.path.isdir(parent)):
+            if full != "/" and (os.path.lexists(full) or (parent != "/" and os.path.isdir(parent))):
                 found.append(Found(Word.literal(text), "unknown-program"))
                 break
     return found

@@ -120,7 +120,11 @@ class Evaluation:
             result3: list[Word] = self.eval_expansion(node, scope, source, quoted or assignment)
             return result3
         if kind == "command_substitution":
+            start = len(self.result.invocations)
             names = self.walk_substitution(node, scope)
+            value = self.static_output(node, self.result.invocations[start:], scope)
+            if value is not None and (quoted or not any(ch in value for ch in " \t\n*?[")):
+                return [Word([(QUOTED if quoted else VAL, value)], source, names)]
             return [Word([(DYN, source)], source, names)]
         if kind == "process_substitution":
             names = self.walk_substitution(node, scope)
@@ -190,6 +194,16 @@ class Evaluation:
                 return [Word([(DYN, source)], source, inner)]  # field splitting: the word count changes
             words.append(Word([(QUOTED if quoted else VAL, value)], source, inner))
         return words
+
+    def static_output(self: Any, node: Node, produced: list[Any], scope: Scope) -> str | None:
+        """What a side-effect-free substitution prints (``$(echo ls)``, `` `pwd` ``), or None."""
+        if len(produced) != 1 or len(node.named_children) != 1 or node.named_children[0].type != "command":
+            return None
+        inv = produced[0]
+        if inv.name == "pwd" and not inv.args and scope.cwds and len(scope.cwds) == 1:
+            return str(scope.cwds[0])
+        output = self.stage_output(node.named_children[0], produced)
+        return output.rstrip("\n") if isinstance(output, str) else None
 
     def walk_substitution(self: Any, node: Node, scope: Scope) -> tuple[str, ...]:
         start = len(self.result.invocations)
