@@ -210,3 +210,36 @@ def test_the_installed_bash_guard_fails_closed(
     result = result_of(scripted_api, command)
     assert result.is_error is True and "onFailure" in result.text
     assert os.path.exists(e2e_repo / ".claude" / "settings.json")
+
+
+def test_a_disguised_hard_reset_on_a_dirty_tree_is_refused_and_scratch_space_is_free(
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+) -> None:
+    import shutil
+    import uuid
+
+    git("init", "-q", "-b", "feature/x", cwd=e2e_repo, home=e2e_home)
+    (e2e_repo / "a.txt").write_text("committed\n")
+    git("add", "a.txt", cwd=e2e_repo, home=e2e_home)
+    git("commit", "-q", "-m", "one", cwd=e2e_repo, home=e2e_home)
+    (e2e_repo / "a.txt").write_text("an edit worth keeping\n")
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    contract(e2e_repo, "main", ["**"])
+    scratch = Path("/tmp") / f"hookpact-e2e-{uuid.uuid4().hex}"
+    (scratch / "x" / "build").mkdir(parents=True)
+    (scratch / "x" / "build" / "out.o").write_text("")
+    resets = ["sh -c 'git reset --hard'", "env -i git reset --har HEAD", "git -c alias.nuke=reset nuke --hard"]
+    cleanup = f"rm -rf {scratch}/x/build"
+    scripted_api.set_scripts({"main": [[bash(command)] for command in [*resets, cleanup]]})
+    try:
+        run_claude(e2e_repo, env_extra=GIT_ENV)
+
+        assert (e2e_repo / "a.txt").read_text() == "an edit worth keeping\n"
+        for command in resets:
+            result = result_of(scripted_api, command)
+            assert result.is_error is True, command
+            assert "git.reset-hard-dirty" in result.text and "Commit or stash" in result.text, result.text
+        assert result_of(scripted_api, cleanup).is_error is False
+        assert not (scratch / "x" / "build").exists() and (scratch / "x").is_dir()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
