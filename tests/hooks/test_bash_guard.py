@@ -207,8 +207,10 @@ def test_the_fast_path_only_takes_plain_read_only_commands(command: str, fast: b
 
 def test_every_fast_path_program_is_really_read_only() -> None:
     """No program on the list has an option that writes a file or runs another program."""
-    assert bash_guard.READ_ONLY.isdisjoint({"sort", "tee", "find", "env", "xargs", "tree", "file", "date",
-                                            "hostname", "rg", "git", "sed", "awk", "dd", "tar"})
+    from hookpact.shell.programs.readers import READ_ONLY
+
+    assert READ_ONLY.isdisjoint({"sort", "tee", "find", "env", "xargs", "tree", "file", "date", "hostname", "rg",
+                                 "git", "sed", "awk", "dd", "tar", "less", "man", "fd", "ldd", "dc", "history"})
     assert not set("<>|&;$`'\"\\*?[~#(){}!\n") & bash_guard._FAST_CHARS
 
 

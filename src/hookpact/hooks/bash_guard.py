@@ -31,13 +31,10 @@ NAME = "bash_guard"
 # --- the fast path -------------------------------------------------------------------------------------
 #
 # A command made only of these characters has no redirection, substitution, expansion,
-# quoting, glob, separator or second command; if its program is one of these, which have
-# no option that writes a file or runs another program, it cannot modify anything and
-# matches no rule. Anything else is parsed.
+# quoting, glob, separator or second command; if its program is one the catalogue lists as
+# read-only (no option that writes a file or runs another program), it cannot modify anything
+# and matches no rule. Anything else is parsed.
 _FAST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _./:=,+@%-")
-READ_ONLY = frozenset({"ls", "pwd", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "echo", "true", "false",
-                       "whoami", "id", "uname", "nproc", "printenv", "basename", "dirname", "realpath", "readlink",
-                       "stat", "du", "df", "diff", "cmp", "which", "sleep"})
 FAST_MAX = 2048
 
 
@@ -48,6 +45,8 @@ def read_only_at_a_glance(command: str) -> bool:
     words = command.split()
     if not words:
         return True
+    from hookpact.shell.programs.readers import READ_ONLY
+
     if words[0] in READ_ONLY:
         return True
     return words[:2] == ["git", "status"]
@@ -245,8 +244,9 @@ def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Un
     forbidden = contract.get("forbidden", []) if contract else []
     kept = []
     suspected: list[Unresolved] = []
+    links = any(write.kind == "link" for write in analysis.writes)  # ``ln -s ~ /tmp/h; rm -rf /tmp/h/``
     for write in analysis.writes:
-        if shell_targets.scratch(write, ctx.env, judge.home, judge.cset["root"]):
+        if not links and shell_targets.scratch(write, ctx.env, judge.home, judge.cset["root"]):
             paths = [t for t, _p in write.word.expand(judge.home) or []]
             if not any(engine.first_match(forbidden, p, judge.cset["root"], ignore_case=True) for p in paths):
                 continue

@@ -13,9 +13,13 @@ import re
 
 from hookpact.rules import git_checks, guard_checks
 from hookpact.rules.git_checks import git_subcommand
+from hookpact.shell.programs.archives import DOWNLOADERS
 from hookpact.shell.programs.base import parse_options
 from hookpact.shell.programs.find import deletes_everything
+from hookpact.shell.programs.find import placeholder as find_placeholder
+from hookpact.shell.programs.interpreters import runs_code
 from hookpact.shell.programs.shells import SHELLS
+from hookpact.shell.programs.writers import DESTRUCTIVE, DEVICE_FORMATTERS
 from hookpact.shell.words import DYN, Word
 
 __all__ = ["CHECKS", "git_subcommand"]
@@ -33,23 +37,12 @@ if TYPE_CHECKING:
 SYSTEM_DIRS = frozenset({"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
                          "/root", "/sbin", "/srv", "/sys", "/usr", "/var", "/home", "/snap", "/System",
                          "/Library", "/Applications", "/Users", "/private"})
-DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "lwp-request", "GET", "xh", "curlie"})
 BLOCK_DEVICE = (r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|loop\d|md\d|"
                 r"dm-\d|mapper/|sr\d|fd\d|nbd\d|mem$|kmem$|port$|root$|[a-z]+/by-)")
-#: Programs that destroy what ``find -exec`` hands them.
-DESTRUCTIVE = frozenset({"rm", "shred", "unlink", "rmdir"})
-FORMATTERS = ("mkfs", "mke2fs", "mkswap", "wipefs", "fdisk", "sfdisk", "gdisk", "sgdisk", "parted", "blkdiscard")
 
 
 def _interpreter(name: str | None) -> bool:
-    if name is None:
-        return False
-    if name in SHELLS or name in ("perl", "ruby", "node", "php"):
-        return True
-    for stem in ("python", "pypy"):
-        if name.startswith(stem) and all(ch.isdigit() or ch == "." for ch in name[len(stem):]):
-            return True
-    return False
+    return name is not None and runs_code(name)
 
 
 # --- files ------------------------------------------------------------------------------------------------
@@ -105,14 +98,36 @@ def _delete_targets(word: Word, cwds: tuple[str, ...] | None, ctx: RuleContext) 
                 yield f"{why} ({path})", word.shape()
 
 
+def _wildcard_selection(find: Invocation | None) -> str | None:
+    """The wildcard name test of a ``find`` (``-name '*.tmp'``), or None when it names what it selects."""
+    if find is None:
+        return None
+    texts = [w.static() for w in find.args]
+    for index, text in enumerate(texts[:-1]):
+        if text in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex"):
+            value = texts[index + 1]
+            if value is None or any(ch in value for ch in "*?[") or text.endswith("regex"):
+                return f"{text} {value or '?'}"
+    return None
+
+
 def recursive_delete(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    finder: Invocation | None = None
     for inv in analysis.invocations:
         operands: list[Word] = []
+        if inv.name == "find":
+            finder = inv
         if inv.name == "rm":
-            opts = parse_options(inv.args, long_values=("interactive",))
+            opts = parse_options(inv.args, long_values=("interactive",), long_flags=("recursive", "force"))
             if not opts.has("-r", "-R", "--recursive"):
                 continue
             operands = opts.operands
+            if inv.wrappers[-1:] == ("find",):  # ``find ... -exec rm -rf {} +``: find's start points are checked
+                wildcard = _wildcard_selection(finder)
+                if wildcard is not None and any(find_placeholder(w) for w in operands):
+                    yield (f"deletes the whole tree below every match of {wildcard}, whatever it holds",
+                           inv.excerpt)
+                operands = [w for w in operands if not find_placeholder(w)]
         elif inv.name == "find":
             starts, everything = deletes_everything(inv.args, DESTRUCTIVE)
             if not everything:
@@ -188,7 +203,7 @@ def block_device_write(analysis: Analysis, ctx: RuleContext,
             if re.match(BLOCK_DEVICE, os.path.normpath(text)):
                 yield f"writes to the device {text}", write.excerpt
     for inv in analysis.invocations:
-        if inv.name and inv.name.startswith(FORMATTERS):
+        if inv.name and inv.name.startswith(DEVICE_FORMATTERS):
             for word in inv.args:
                 device = word.static()
                 if device and re.match(BLOCK_DEVICE, device):

@@ -170,6 +170,10 @@ class Commands:
         if program in SHELLS:
             self.run_shell(program, args, scope, feed, excerpt)
             return scope
+        if program in ("source", ".") and args and args[0].inner:
+            self.unresolved("stdin-program", f"{program} runs the output of {', '.join(sorted(set(args[0].inner)))}",
+                            excerpt)
+            return scope
         unwrapped = git.unwrap(args) if program == "git" else launchers.unwrap(program, args)
         if unwrapped is not None:
             result6: Scope = self.launch(program, unwrapped, scope, feed, excerpt, wrappers, extra_unknown, from_find)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from hookpact.shell.programs.base import Found, parse_options, targets, unknown
 from hookpact.shell.words import QUOTED, Word
 
+#: Programs that fetch from the network (what they print may be run: ``curl ... | sh``).
+DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "lwp-request", "get", "xh", "curlie"})
+
 
 def tar(program: str, args: list[Word], stdin: tuple[str, object] | None) -> list[Found]:
     words = list(args)

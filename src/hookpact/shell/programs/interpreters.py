@@ -45,6 +45,14 @@ def language_of(program: str) -> str | None:
     return None
 
 
+def runs_code(program: str) -> bool:
+    """Does ``program`` run code it is given (a shell, or an interpreter that reads a program from stdin)?"""
+    from hookpact.shell.programs.shells import SHELLS
+
+    return program in SHELLS or program == "busybox" or language_of(program) in ("python", "perl", "ruby", "node",
+                                                                                 "php", "lua", "r")
+
+
 def judge_code(program: str, language: str | None, code: Word, what: str = "inline") -> list[Found]:
     """Findings for one code string: nothing, the shell commands it runs, or why it may write."""
     from hookpact.shell import inline

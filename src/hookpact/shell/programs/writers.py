@@ -11,13 +11,19 @@ from __future__ import annotations
 from hookpact.shell.programs import archives, git, interpreters
 from hookpact.shell.programs import find as find_program
 from hookpact.shell.programs.base import Found, copy_like, parse_options, suffix_word, targets, unknown
-from hookpact.shell.words import DYN, Word
+from hookpact.shell.words import DYN, QUOTED, Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     Writer = Callable[[str, list[Word], "tuple[str, object] | None"], list[Found]]
+
+#: Programs that destroy the files they are given (what ``find -exec`` hands them, for the rule pack).
+DESTRUCTIVE = frozenset({"rm", "shred", "unlink", "rmdir"})
+#: Programs that format or wipe a block device (``mkfs.ext4`` counts as ``mkfs``).
+DEVICE_FORMATTERS = ("mkfs", "mke2fs", "mkswap", "wipefs", "fdisk", "sfdisk", "gdisk", "sgdisk", "parted",
+                     "blkdiscard")
 
 
 def _sed(args: list[Word]) -> list[Found]:
@@ -304,13 +310,17 @@ def _split(program: str, args: list[Word], stdin: tuple[str, object] | None) -> 
     if opts.has("--filter"):
         return [unknown("interpreter", f"{program} --filter runs a shell command per chunk")]
     prefix = opts.operands[1] if len(opts.operands) >= 2 else Word.literal("x")
-    return [Found(Word((*prefix.parts, (DYN, "*")), prefix.source + "*"), "write")]
+    return [_numbered(prefix, "aa")]
 
 
 def _csplit(program: str, args: list[Word], stdin: tuple[str, object] | None) -> list[Found]:
     opts = parse_options(args, short_values="bfn", long_values=("suffix-format", "prefix", "digits"))
-    prefix = opts.value("-f", "--prefix") or Word.literal("xx")
-    return [Found(Word((*prefix.parts, (DYN, "*")), prefix.source + "*"), "write")]
+    return [_numbered(opts.value("-f", "--prefix") or Word.literal("xx"), "00")]
+
+
+def _numbered(prefix: Word, first: str) -> Found:
+    """``split``/``csplit`` write PREFIXaa, PREFIXab ... next to each other: judged by the first one."""
+    return Found(Word((*prefix.parts, (QUOTED, first)), prefix.source + first), "write")
 
 
 def _go(program: str, args: list[Word], stdin: tuple[str, object] | None) -> list[Found]:
@@ -407,6 +417,9 @@ WRITERS: dict[str, object] = {
     **dict.fromkeys(("prettier", "eslint", "stylelint"), _flagged_in_place(("--write", "-w", "--fix"))),
     **dict.fromkeys(("gofmt", "goimports"), _flagged_in_place(("-w",))),
     "yq": _flagged_in_place(("-i", "--inplace")),
+    "tree": outputs("oLPIH", ("charset", "filelimit", "timefmt", "sort"), out=("-o",)),
+    **dict.fromkeys(("less", "more", "most", "zless"), outputs("oOPxhbjyz", out=("-o", "-O"))),
+    "sdiff": outputs("oIsw", ("output", "ignore-matching-lines", "width"), out=("-o", "--output")),
     "sort": _sort,
     "uniq": _uniq,
     "ed": _ed,
