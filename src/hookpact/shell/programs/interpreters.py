@@ -179,25 +179,37 @@ def interpreter(program: str, args: list[Word], stdin: tuple[str, object] | None
     return []
 
 
+_GDB_COMMAND = ("ex", "eval-command", "iex", "init-eval-command")
+_GDB_FILE = ("x", "command", "ix", "init-command")
+
+
 def _gdb(args: list[Word]) -> list[Found]:
+    """gdb's one- or two-dash options: ``-ex CMD`` runs a gdb command (``shell``/``!`` run the shell)."""
     found: list[Found] = []
-    opts = parse_options(args, short_values="xpcd", long_values=("ex", "eval-command", "command", "init-command",
-                                                               "iex", "init-eval-command", "pid", "core",
-                                                               "directory", "args"))
-    commands = opts.values("--ex", "--eval-command", "--iex", "--init-eval-command")
-    for index, word in enumerate(args[:-1]):
-        if word.static() in ("-ex", "-iex", "-eval-command", "-init-eval-command"):
-            commands.append(args[index + 1])
-    if opts.has("-x", "--command", "--init-command") or any(w.static() in ("-x", "-command") for w in args):
-        found.append(unknown("interpreter", "gdb runs the commands in a file"))
+    commands: list[Word] = []
+    index = 0
+    while index < len(args):
+        text = args[index].static() or ""
+        name, eq, value = text.lstrip("-").partition("=")
+        if text.startswith("-") and name in _GDB_COMMAND + _GDB_FILE:
+            word = Word.literal(value) if eq else (args[index + 1] if index + 1 < len(args) else None)
+            index += 1 if eq else 2
+            if word is None:
+                continue
+            if name in _GDB_FILE:
+                found.append(unknown("interpreter", "gdb runs the commands in a file"))
+            else:
+                commands.append(word)
+            continue
+        index += 1
     for word in commands:
-        text = word.static()
-        if text is None:
+        command = word.static()
+        if command is None:
             found.append(unknown("interpreter", "gdb runs a command only known at run time"))
             continue
-        head, _, rest = text.strip().partition(" ")
-        if head in ("shell", "!") or text.strip().startswith("!"):
-            found.append(runs(rest if head in ("shell", "!") else text.strip()[1:]))
+        head, _, rest = command.strip().partition(" ")
+        if head in ("shell", "!") or command.strip().startswith("!"):
+            found.append(runs(rest if head in ("shell", "!") else command.strip()[1:]))
         elif head in ("python", "py", "pi", "python-interactive"):
             found.extend(judge_code("gdb", "python", Word.literal(rest)))
         elif head not in ("bt", "backtrace", "info", "print", "p", "list", "x", "frame", "quit", "q", "set",

@@ -189,7 +189,8 @@ def _sqlite(program: str, args: list[Word], stdin: tuple[str, object] | None) ->
     operands = opts.operands
     if not operands or opts.has("-readonly", "--readonly"):
         return []
-    found = [Found(operands[0], "write")]
+    in_memory = operands[0].static() in (":memory:", "")  # a database that lives and dies in the process
+    found = [] if in_memory else [Found(operands[0], "write")]
     for sql in [*operands[1:], *opts.values("--cmd")]:
         text = sql.static()
         if text is None or inline.sql_may_write_elsewhere(text):
