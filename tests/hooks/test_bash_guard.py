@@ -343,3 +343,23 @@ def test_writes_through_a_link_the_command_creates_are_judged_where_they_land(
 def test_creating_a_link_in_ones_own_directory_is_allowed(project: Project) -> None:
     assert project.decide("ln -s ../frontend src/backend/view", "backend").kind == "pass"
     assert project.decide("ln -s ../frontend src/backend/view2; ls src/backend/view2", "backend").kind == "pass"
+
+
+def test_a_command_allowed_once_runs_once_and_then_is_refused_again(project: Project) -> None:
+    from hookpact.rules import allow_once
+
+    command = "git push -f origin main"
+    assert project.decide(command).kind == "deny"
+    allow_once.issue(str(project.state), command, agent="backend", ttl=60, by="alice")
+    assert project.decide(command).kind == "deny"  # a grant is for one agent
+    allow_once.issue(str(project.state), command, agent="main", ttl=60, by="alice")
+    allowed = project.decide(command)
+    assert not allowed.blocks and allowed.rule == "allow-once:git.force-push-protected"
+    assert "allowed once by alice" in allowed.context
+    assert project.decide(command).kind == "deny"
+
+
+def test_an_agents_bash_cannot_issue_a_grant(project: Project) -> None:
+    for command in ("hookpact allow --once 'rm -rf /'", "python3 -m hookpact allow --once x",
+                    f"echo '{{}}' > {project.state}/allow-once/x.json"):
+        assert project.decide(command, "backend").kind == "deny", command

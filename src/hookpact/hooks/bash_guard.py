@@ -201,6 +201,27 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if event["tool_name"] != "Bash":
         return None
     command = command_of(event)
+    decision = judge_command(command, event, ctx)
+    if decision.blocks:
+        decision = allowed_once(decision, command, event, ctx)
+    return decision  # the one exit: every decision about a Bash command leaves here
+
+
+def allowed_once(decision: Decision, command: str, event: dict[str, Any], ctx: HookContext) -> Decision:
+    """A refused command the person allowed once (``hookpact allow --once``) runs, and uses the grant up."""
+    from hookpact.rules import allow_once
+
+    agent, _agent_id = agent_of(event)
+    grant = allow_once.consume(ctx.state_dir, command, agent)
+    if grant is None:
+        return decision
+    note = (f"hookpact: this command was allowed once by {grant.by} (hookpact allow --once, grant {grant.ident}); "
+            f"without that it was refused: {decision.reason}")
+    return Decision("context", reason=note, rule=f"allow-once:{decision.rule}", context=note, source=NAME)
+
+
+def judge_command(command: str, event: dict[str, Any], ctx: HookContext) -> Decision:
+    """The rules and the contract on one command."""
     if read_only_at_a_glance(command):
         return passed("read-only", source=NAME)
     from hookpact.contracts import store
@@ -239,6 +260,7 @@ def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Un
     from hookpact.contracts import engine
     from hookpact.shell import targets as shell_targets
     from hookpact.shell.model import Unresolved as Item
+    from hookpact.shell.scratch import scratch
 
     contract, _early = judge.contract()
     forbidden = contract.get("forbidden", []) if contract else []
@@ -246,7 +268,7 @@ def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Un
     suspected: list[Unresolved] = []
     links = any(write.kind == "link" for write in analysis.writes)  # ``ln -s ~ /tmp/h; rm -rf /tmp/h/``
     for write in analysis.writes:
-        if not links and shell_targets.scratch(write, ctx.env, judge.home, judge.cset["root"]):
+        if not links and scratch(write, ctx.env, judge.home, judge.cset["root"]):
             paths = [t for t, _p in write.word.expand(judge.home) or []]
             if not any(engine.first_match(forbidden, p, judge.cset["root"], ignore_case=True) for p in paths):
                 continue
