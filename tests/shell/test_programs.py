@@ -98,6 +98,8 @@ WRITERS = [
     ("tar xzf a.tgz -C build/obj", ["build/obj"], []),
     ("unzip a.zip -d build/obj", ["build/obj"], []),
     ("sqlite3 :memory: 'select 1'", [], []),
+    ("scp host:/etc/x build/obj", ["build/obj/x"], []),
+    ("scp build/a.txt host:/tmp/", [], []),
 ]
 UNKNOWN = [
     ("mytool --out=src/backend/x.py", ["src/backend/x.py"], []),

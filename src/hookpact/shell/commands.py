@@ -60,8 +60,9 @@ def unknown_program(name: str, args: list[Word], cwds: tuple[str, ...] | None) -
     """The arguments of a program hookpact does not know that name a place it may write.
 
     A path-like argument (``/x``, ``./x``, ``~/x``, ``--out=/x``) counts when it exists, or its
-    directory exists and is not ``/``: a program cannot create ``/repo/stats`` when ``/repo`` is
-    missing, nor a new entry in ``/`` without root. Plain words (``cogito ergo sum``) are not paths.
+    directory exists and is not ``/``, and the user may write it: a program cannot create
+    ``/repo/stats`` when ``/repo`` is missing, nor change a root-owned ``/opt/app.jar``. Plain words
+    (``cogito ergo sum``) are not paths.
     """
     found: list[Found] = []
     for word in args:
@@ -78,7 +79,9 @@ def unknown_program(name: str, args: list[Word], cwds: tuple[str, ...] | None) -
         for cwd in cwds or ("/",):
             full = os.path.normpath(os.path.join(cwd, path))
             parent = os.path.dirname(full)
-            if full != "/" and (os.path.lexists(full) or (parent != "/" and os.path.isdir(parent))):
+            exists = os.path.lexists(full)
+            if full != "/" and (exists or (parent != "/" and os.path.isdir(parent))) and \
+                    os.access(full if exists else parent, os.W_OK):  # what the user cannot write, it cannot
                 found.append(Found(Word.literal(text), "unknown-program"))
                 break
     return found

@@ -27,7 +27,7 @@ def scratch(write: Write, env: Mapping[str, str], home: str | None, project: str
     and never the temp directory that holds the project or HOME (``/tmp/ci-123/repo``: its siblings
     belong to the same job, not to scratch space).
     """
-    if write.kind in ("patch", "worktree", "unknown-program"):
+    if write.kind in ("patch", "worktree"):
         return False
     expansions = write.word.expand(home)
     roots = temp_roots(env)

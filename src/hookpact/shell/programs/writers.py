@@ -339,6 +339,21 @@ def _go(program: str, args: list[Word], stdin: tuple[str, object] | None) -> lis
     return []
 
 
+def _scp(program: str, args: list[Word], stdin: tuple[str, object] | None) -> list[Found]:
+    """``scp SRC... DEST``: a local DEST is written (a copy of each source below it, when it is a directory)."""
+    opts = parse_options(args, short_values="cFiJloPSX", long_values=())
+    if len(opts.operands) < 2:
+        return []
+    dest = opts.operands[-1]
+    text = dest.text
+    head = text.split("/", 1)[0]
+    if ":" in head and not text.startswith(("/", "./", "~")):
+        return []  # a remote destination
+    sources = opts.operands[:-1]
+    mode = "dir" if len(sources) > 1 else "auto"
+    return [Found(dest, "write", mirror=(src, mode), recursive=opts.has("-r")) for src in sources]
+
+
 def _pip(program: str, args: list[Word], stdin: tuple[str, object] | None) -> list[Found]:
     opts = parse_options(args, short_values="tcer", long_values=("target", "prefix", "root", "src", "log",
                                                                  "requirement", "constraint", "editable",
@@ -404,6 +419,7 @@ WRITERS: dict[str, object] = {
                                                                  out=("-o", "--output", "--outDir", "--outfile",
                                                                       "--outdir", "--out-dir"))),
     "go": _go,
+    "scp": _scp,
     **dict.fromkeys(("gpg", "gpg2"), outputs("orRuf", ("output", "recipient", "local-user", "homedir"),
                                              out=("-o", "--output"))),
     **dict.fromkeys(("pip", "pip3"), _pip),
