@@ -7,6 +7,7 @@ agent's choosing (``-c core.fsmonitor=...``, ``alias.x=!...``, ``GIT_SSH_COMMAND
 
 from __future__ import annotations
 
+import os
 import re
 
 from hookpact.rules.git_checks import git_calls
@@ -37,9 +38,11 @@ def hookpact_mutation(analysis: Analysis, ctx: RuleContext, params: Mapping[str,
 def claude_without_hooks(analysis: Analysis, ctx: RuleContext,
                          params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for inv in analysis.invocations:
-        if inv.name != "claude":
+        if inv.name not in hookpact_cli.CLAUDE_NAMES:
             continue
         why = hookpact_cli.claude_override(inv.args, inv.env)
+        if why is None and any(name in analysis.source for name in hookpact_cli.CLAUDE_ENV):
+            why = "the command sets " + next(n for n in hookpact_cli.CLAUDE_ENV if n in analysis.source)
         if why is not None:
             yield f"a nested claude run would not be guarded: {why}", inv.excerpt
 
@@ -87,6 +90,21 @@ def git_runs_program(analysis: Analysis, ctx: RuleContext, params: Mapping[str, 
                     yield f"stores {key} in a git config file, so later git runs execute it", inv.excerpt
 
 
+_GIT_INTERNALS = re.compile(r"(?:^|/)\.git/(?:config|hooks(?:/|$)|info/attributes)")
+
+
+def git_internals(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """A write into ``.git/config`` or ``.git/hooks/``: git runs what these name, later, for everyone."""
+    for write in analysis.writes:
+        found = False
+        for text, _pattern in write.word.expand(ctx.home) or [(write.word.shape(), None)]:
+            for cwd in write.cwds or (None,):
+                path = os.path.normpath(os.path.join(cwd, text)) if cwd else text
+                if not found and _GIT_INTERNALS.search(path.casefold()):
+                    found = True
+                    yield f"writes {path}, which makes git run programs", write.excerpt
+
+
 def _option_value(args: list[Word], *names: str) -> bool:
     return any((w.static() or "") in names or any((w.static() or "").startswith(n + "=") for n in names
                                                   if n.startswith("--")) for w in args)
@@ -112,5 +130,6 @@ def system_control(analysis: Analysis, ctx: RuleContext, params: Mapping[str, An
             yield "crontab replaces the user's scheduled jobs", inv.excerpt
 
 
-CHECKS = {"hookpact_mutation": hookpact_mutation, "claude_without_hooks": claude_without_hooks,
-          "git_runs_program": git_runs_program, "system_control": system_control}
+CHECKS = {"hookpact_mutation": hookpact_mutation, "git_internals": git_internals,
+          "claude_without_hooks": claude_without_hooks, "git_runs_program": git_runs_program,
+          "system_control": system_control}

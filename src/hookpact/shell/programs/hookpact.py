@@ -21,6 +21,8 @@ CLAUDE_OPTIONS = ("--settings", "--setting-sources", "--dangerously-skip-permiss
                   "--allow-dangerously-skip-permissions", "--mcp-config", "--strict-mcp-config", "--plugin-dir",
                   "--agents")
 CLAUDE_ENV = ("CLAUDE_CONFIG_DIR", "CLAUDE_CODE_USE_BEDROCK_SETTINGS", "CLAUDE_SETTINGS")
+#: Names the Claude Code CLI runs under (``npx @anthropic-ai/claude-code`` is ``claude-code``).
+CLAUDE_NAMES = frozenset({"claude", "claude-code"})
 
 
 def hookpact_argv(name: str | None, args: list[Word]) -> list[Word] | None:
@@ -35,6 +37,8 @@ def hookpact_argv(name: str | None, args: list[Word]) -> list[Word] | None:
     if name.startswith(("python", "pypy")):
         for index, word in enumerate(args):
             text = word.static() or ""
+            if text.replace("\\", "/").endswith(("hookpact/__main__.py", "hookpact/cli/main.py")):
+                return args[index + 1:]  # ``python3 .../site-packages/hookpact/__main__.py uninstall``
             module = None
             if text == "-m" and index + 1 < len(args):
                 module = args[index + 1].static() or ""

@@ -80,6 +80,8 @@ LAUNCHERS: dict[str, Launcher] = {
     "tmux": Launcher("LSfcT"),
     "screen": Launcher("ScephpTtX"),
     "then": Launcher(),
+    "npx": Launcher("pc", ("package", "call")),
+    "bunx": Launcher("p", ("package",)),
 }
 #: Hosts whose ``ssh`` runs the command on this machine.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "localhost.localdomain", "ip6-localhost"})
@@ -260,6 +262,20 @@ def _screen(opts: Any, rest: list[Word], effects: Effects) -> list[Word]:
     return rest
 
 
+def _npx(opts: Any, rest: list[Word], effects: Effects) -> list[Word]:
+    """``npx [-y] PKG ARGS`` runs the package's program; ``npx -c 'CMD'`` runs a shell string."""
+    string = opts.value("-c", "--call")
+    if string is not None:
+        effects["string"] = string
+        return []
+    package = rest[0].static() if rest else None
+    if package:
+        scoped = package.startswith("@")
+        name = ("@" + package[1:].split("@", 1)[0]) if scoped else package.rsplit("@", 1)[0]
+        return [Word.literal(name.rsplit("/", 1)[-1]), *rest[1:]]  # @anthropic-ai/claude-code@1 -> claude-code
+    return rest
+
+
 def _busybox(opts: Any, rest: list[Word], effects: Effects) -> list[Word]:
     return rest  # ``busybox rm -rf /`` is ``rm -rf /``
 
@@ -278,7 +294,8 @@ HANDLERS: dict[str, Callable[[Any, list[Word], Effects], list[Word]]] = {
     "sudo": _sudo, "doas": _sudo, "env": _env, "xargs": _xargs, "parallel": _parallel, "time": _time,
     "strace": _time, "ltrace": _time, "flock": _flock, "su": _su, "runuser": _su, "watch": _watch,
     "script": _script, "ssh": _ssh, "at": _at, "batch": _at, "tmux": _tmux, "screen": _screen,
-    "busybox": _busybox, "command": _simple(("-v", "-V")), "taskset": _simple(("-p", "--pid")),
+    "busybox": _busybox, "npx": _npx, "bunx": _npx, "command": _simple(("-v", "-V")),
+    "taskset": _simple(("-p", "--pid")),
     "chrt": _simple(("-p", "--pid", "-m", "--max")),
     "chroot": _simple(unresolved="chroot changes what / means for the command"),
     "unshare": _simple(unresolved=""),
