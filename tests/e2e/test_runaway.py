@@ -66,6 +66,8 @@ def test_stop_all_issued_mid_session_denies_the_next_tool_call_and_prompts_until
     assert hookpact_main(["install", str(e2e_repo)]) == 0
     (e2e_repo / "notes.txt").write_text("hello\n")
     stop = shlex.join([sys.executable, "-m", "hookpact", "stop", "--all", "--reason", "e2e emergency"])
+    # an agent may not run `hookpact stop` (guard.hookpact-cli): the person lets this one through
+    assert hookpact_cli(e2e_home, "allow", "--once", stop).returncode == 0
     scripted_api.set_scripts({"main": [[bash(stop)], [tool_use("Read", {"file_path": str(e2e_repo / "notes.txt")})]]})
 
     run_claude(e2e_repo)
