@@ -101,6 +101,25 @@ WRITERS = [
     ("scp host:/etc/x build/obj", ["build/obj/x"], []),
     ("scp build/a.txt host:/tmp/", [], []),
 ]
+#: Words xargs/parallel read at run time land where options, code or a script name may go.
+RUN_TIME_INPUT = [
+    ("xargs bash", [], ["dynamic-command"]),
+    ("xargs python", [], ["dynamic-command", "target"]),
+    ("xargs -I{} sh -- {}", [], ["dynamic-command"]),
+    ("xargs -I{} node -{} 'console.log(1)'", [], ["dynamic-command"]),
+    ("xargs node -e 'console.log(1)'", [], ["dynamic-command", "target"]),
+    ("xargs -I{} perl -M{} -e 'print 1'", [], ["dynamic-command"]),
+    ("xargs -I{} python3 -m {}", [], ["dynamic-command"]),
+    ("xargs find . -name '*.ts'", [], ["dynamic-command", "target"]),
+    ("xargs git", [], ["dynamic-command"]),
+    ("xargs python -c 'print(1)'", [], []),
+    ("xargs sh -c 'wc -l \"$1\"' _", [], []),
+    ("xargs -I{} env FILE={} sh -c 'wc -l \"$FILE\"'", [], []),
+    ("xargs -I{} find . -name {}", [], []),
+    ("xargs node -e 'console.log(1)' --", [], []),
+    ("xargs git status", [], []),
+    ("xargs echo", [], []),
+]
 UNKNOWN = [
     ("mytool --out=src/backend/x.py", ["src/backend/x.py"], []),
     ("mytool src/backend", ["src/backend"], []),
@@ -123,6 +142,12 @@ def test_shells_and_interpreters_run_their_code_strings(sh: Shell, command: str,
 
 @pytest.mark.parametrize(("command", "targets", "unresolved"), WRITERS)
 def test_writers_name_their_outputs(sh: Shell, command: str, targets: list[str], unresolved: list[str]) -> None:
+    check(sh, command, targets, unresolved)
+
+
+@pytest.mark.parametrize(("command", "targets", "unresolved"), RUN_TIME_INPUT)
+def test_run_time_input_is_not_trusted_where_it_picks_what_runs(sh: Shell, command: str, targets: list[str],
+                                                                unresolved: list[str]) -> None:
     check(sh, command, targets, unresolved)
 
 

@@ -47,8 +47,20 @@ def _stashed_before(analysis: Analysis, inv: Invocation) -> bool:
     return False
 
 
+def dynamic_option(args: list[Word]) -> bool:
+    """Is an option only known at run time (``xargs -I{} git reset {}``, ``--{}``), before any ``--``?"""
+    for word in args:
+        if word.static() == "--":
+            return False
+        if not word.known and (word.starts_dynamic or word.text.startswith("-")):
+            return True
+    return False
+
+
 def _discards(sub: str, args: list[Word]) -> str | None:
     """Which uncommitted work ``git sub args`` throws away, or None."""
+    if sub in ("reset", "checkout", "switch", "restore") and dynamic_option(args):
+        return f"{sub} gets an option only known at run time (it may be --hard or --force)"
     if sub == "reset":
         opts = git.options(sub, args)
         for flag in ("--hard", "--merge", "--keep"):
@@ -94,7 +106,8 @@ def git_clean(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -
         if call.sub != "clean":
             continue
         opts = git.options("clean", call.args, short_values="e", long_values=("exclude",))
-        if opts.has("-n", "--dry-run") or not opts.has("-f", "--force"):
+        forced = opts.has("-f", "--force") or dynamic_option(call.args)
+        if opts.has("-n", "--dry-run") or not forced:
             continue
         what = "ignored" if opts.has("-x", "-X") else "untracked"
         for cwd in inv.cwds or (None,):
@@ -159,7 +172,7 @@ class Push:
     def __init__(self, args: list[Word], sub: str = "push") -> None:
         opts = git.options(sub, args, short_values="o")
         lease = any(name.startswith("--force-with-lease") for name in opts.flags)
-        self.force = opts.has("-f", "--force") or lease or opts.has("--mirror")
+        self.force = opts.has("-f", "--force") or lease or opts.has("--mirror") or dynamic_option(args)
         self.dry_run = opts.has("-n", "--dry-run")
         self.delete = opts.has("-d", "--delete")
         self.everything = opts.has("--all", "--branches", "--mirror")

@@ -228,9 +228,11 @@ class Commands:
                     replaced = launchers.substitute(inner, replace, value) if replace else None
                     runs.append(replaced if replaced is not None else [*inner, value])
             elif replace:
-                replaced = launchers.substitute(inner, replace, Word([(DYN, replace)], replace))
+                replaced = launchers.substitute(inner, replace, launchers.run_time_input(program, replace))
                 if replaced is not None:
                     runs, unknown_extra = [replaced], extra_unknown
+            else:  # the input is appended as arguments: unknown words where options or code may go
+                runs = [[*inner, launchers.run_time_input(program)]]
         after = scope
         for run in runs:
             if effects.get("as_shell") and len(run) == 1:
@@ -296,7 +298,10 @@ class Commands:
             return
         if not command.reads_stdin:
             script = command.script
-            if script is not None and script.inner:
+            if script is not None and script.inner and script.static() is None:
+                self.unresolved("dynamic-command", f"{program} runs a script named at run time by "
+                                f"{', '.join(sorted(set(script.inner)))}", excerpt)
+            elif script is not None and script.inner:
                 self.unresolved("stdin-program", f"{program} runs a program produced by "
                                 f"{', '.join(sorted(set(script.inner)))}", excerpt)
             return  # a script file: its contents are not part of this command

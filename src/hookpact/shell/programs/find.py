@@ -3,7 +3,7 @@ and the commands ``-exec``/``-execdir``/``-ok`` run on each file."""
 
 from __future__ import annotations
 
-from hookpact.shell.programs.base import Found
+from hookpact.shell.programs.base import Found, unknown
 from hookpact.shell.words import DYN, Word
 
 
@@ -103,6 +103,9 @@ def parse(args: list[Word]) -> tuple[list[Found], list[Nested]]:
         token = word.static()
         if token is None:
             tests = None
+            if word.inner:
+                found.append(unknown("dynamic-command", "find gets a test or action chosen at run time (it may "
+                                     "delete or run a command)"))
             i += 1
             continue
         text = token

@@ -76,6 +76,9 @@ def perl_like(program: str, args: list[Word], stdin: tuple[str, object] | None) 
     while index < len(args):
         word = args[index]
         text = word.text if word.known else ""
+        if not word.known and word.inner and (word.starts_dynamic or word.text.startswith("-")):
+            return [unknown("dynamic-command", f"{program} gets an option or script chosen at run time by "
+                            f"{', '.join(sorted(set(word.inner)))}")]
         if text == "--":
             index += 1
             break
@@ -107,6 +110,9 @@ def perl_like(program: str, args: list[Word], stdin: tuple[str, object] | None) 
         index += 1
     operands = args[index:]
     found: list[Found] = []
+    if code and operands and not operands[0].known and operands[0].inner and index and \
+            args[index - 1].static() != "--":
+        found.append(unknown("dynamic-command", f"{program} gets more options at run time (more code, or a module)"))
     if not code:
         operands = operands[1:]  # the script file
     for module in modules:
@@ -136,6 +142,9 @@ def interpreter(program: str, args: list[Word], stdin: tuple[str, object] | None
         word = args[index]
         text = word.static()
         if text is None:
+            if word.inner:  # ``xargs python``: the input picks the script, an option or the code
+                return [unknown("dynamic-command", f"{program} runs code or a script chosen at run time by "
+                                f"{', '.join(sorted(set(word.inner)))}")]
             reads_stdin = False
             break
         if text in code_flags:
@@ -155,6 +164,9 @@ def interpreter(program: str, args: list[Word], stdin: tuple[str, object] | None
                 reads_stdin = False
                 break
         if language == "python" and text.startswith("-m"):
+            module = text[2:] or (args[index + 1].static() if index + 1 < len(args) else "")
+            if module is None:
+                return [unknown("dynamic-command", f"{program} -m runs a module named at run time")]
             return []
         if language == "python" and text.startswith("-") and not text.startswith("--") and "m" in text[1:] and \
                 all(ch in "bBdEhiIOqsSuvVx" for ch in text[1:text.index("m")]):
@@ -170,7 +182,17 @@ def interpreter(program: str, args: list[Word], stdin: tuple[str, object] | None
         reads_stdin = False  # a script file
         break
     if code is not None:
-        return judge_code(program, language, code)
+        found = judge_code(program, language, code)
+        if language in ("node", "php", "lua"):  # options still count after the code, up to ``--``
+            later = args[index + 2:]
+            for word in later:
+                if word.static() == "--":
+                    break
+                if not word.known and word.inner:
+                    found.append(unknown("dynamic-command", f"{program} gets more options at run time from "
+                                         f"{', '.join(sorted(set(word.inner)))} (more code, or a module)"))
+                    break
+        return found
     if reads_stdin and stdin is not None:
         body = stdin[1]
         if isinstance(body, str) and stdin[0] != "heredoc-dynamic":

@@ -121,9 +121,10 @@ def _env(opts: Any, rest: list[Word], effects: Effects) -> list[Word]:
     if chdir is not None:
         effects["cwd"] = chdir
     assigned: dict[str, str | None] = {}
-    while rest and rest[0].known and "=" in rest[0].text and not rest[0].text.startswith("="):
-        name, _, value = rest[0].text.partition("=")
-        assigned[name] = rest[0].static() and value
+    while rest and rest[0].parts and rest[0].parts[0][0] != DYN and "=" in rest[0].parts[0][1] and \
+            not rest[0].text.startswith("="):
+        name, _, value = rest[0].parts[0][1].partition("=")
+        assigned[name] = value if rest[0].known else None
         rest = rest[1:]
     for name in opts.values("-u", "--unset"):
         assigned.setdefault(name.static() or "?", None)
@@ -346,9 +347,20 @@ def substitute(argv: list[Word], placeholder: str, value: Word) -> list[Word] | 
         if value.static() is not None:
             replaced = text.replace(placeholder, value.static() or "")
             out.append(Word([(QUOTED, replaced)], replaced))
-        else:
-            out.append(Word([(DYN, text)], text))
+            continue
+        pieces = text.split(placeholder)
+        parts: list[tuple[str, str]] = []
+        for index, piece in enumerate(pieces):
+            parts.append((QUOTED, piece))
+            if index < len(pieces) - 1:
+                parts.append((DYN, placeholder))
+        out.append(Word(parts, text, value.inner))  # ``-d{}`` keeps its known ``-d``
     return out if hit else None
+
+
+def run_time_input(program: str, marker: str = "<input>") -> Word:
+    """The words ``xargs``/``parallel`` read at run time: unknown, and known to come from ``program``."""
+    return Word([(DYN, marker)], marker, (program,))
 
 
 def input_words(args: list[Word], stdin: tuple[str, object] | None, *, lines: bool = False) -> list[Word] | None:
