@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.shell.corpus_fixture import CorpusProject, build, load_corpus, verdict
+from tests.shell.corpus_fixture import CORPUS, CorpusProject, build, load_corpus, verdict
 
 ROWS = load_corpus()
+#: hookpact's own cases in the same fixture: disguises, launchers, run-time input, scratch space, false alarms.
+OWN = load_corpus(CORPUS.with_name("hookpact.jsonl"))
 DECIDED = [row for row in ROWS if row["expect"] in ("DENY", "ALLOW")]
 SAMPLE = DECIDED[::12]
 
@@ -34,6 +36,12 @@ def test_every_decided_row_is_decided_as_listed(corpus: CorpusProject) -> None:
         got = verdict(corpus.decide_in_process(corpus.event(row)))
         if got != row["expect"]:
             wrong.append(f"{row['id']}: expected {row['expect']}, got {got}: {row['command'][:120]!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_hookpacts_own_cases_are_decided_as_listed(corpus: CorpusProject) -> None:
+    wrong = [f"{row['id']}: expected {row['expect']}: {row['command'][:120]!r}" for row in OWN
+             if verdict(corpus.decide_in_process(corpus.event(row))) != row["expect"]]
     assert not wrong, "\n".join(wrong)
 
 

@@ -9,6 +9,7 @@ cannot be read (not a repository, ``--git-dir`` elsewhere, git failed), the chec
 from __future__ import annotations
 
 from hookpact.shell.programs import git
+from hookpact.shell.programs.launchers import read_at_run_time
 from hookpact.shell.words import DYN, Word
 
 TYPE_CHECKING = False
@@ -52,7 +53,7 @@ def dynamic_option(args: list[Word]) -> bool:
     for word in args:
         if word.static() == "--":
             return False
-        if not word.known and (word.starts_dynamic or word.text.startswith("-")):
+        if (not word.known or read_at_run_time(word)) and (word.starts_dynamic or word.text.startswith("-")):
             return True
     return False
 

@@ -292,9 +292,11 @@ class Analyzer(Commands, Evaluation, ControlFlow, Redirections):
         inv = produced[0]
         if inv.name in ("echo", "printf"):
             values = [w.static() for w in inv.args]
-            if any(v is None for v in values) or (inv.name == "printf" and values and "%" in (values[0] or "")):
+            if any(v is None for v in values):
                 return None
             words = [v for v in values if v is not None]
+            if inv.name == "printf":
+                return printf_output(words)
             if inv.name == "echo" and words and words[0] in ("-n", "-e", "-E", "-ne", "-en"):
                 words = words[1:]
             return " ".join(words)
@@ -304,6 +306,24 @@ class Analyzer(Commands, Evaluation, ControlFlow, Redirections):
         return None
 
     # --- redirections ------------------------------------------------------------------------------
+
+def printf_output(words: list[str]) -> str | None:
+    """What ``printf FORMAT ARGS`` prints when FORMAT uses only ``%s`` (reused for extra arguments)."""
+    if not words or words[0].startswith("-"):
+        return None
+    form, args = words[0], words[1:]
+    pieces = form.replace("%%", "\x00").split("%s")
+    if any("%" in piece for piece in pieces):
+        return None
+    slots = len(pieces) - 1
+    out = []
+    chunks = [args[i:i + slots] for i in range(0, len(args), slots)] if slots and args else [[]]
+    for given in chunks:
+        chunk = given + [""] * (slots - len(given))
+        out.append("".join(piece + (chunk[i] if i < slots else "") for i, piece in enumerate(pieces)))
+    text = "".join(out).replace("\x00", "%")
+    return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+
 
 def analyze(command: str, cwd: str | None, *, home: str | None = None, project_dir: str | None = None,
             deadline: Deadline | None = None,

@@ -126,7 +126,7 @@ class Commands:
         if not argv:
             return scope
         name_word = argv[0]
-        name = name_word.static()
+        name = None if launchers.read_at_run_time(name_word) else name_word.static()
         if name is None:
             self.record(None, argv, scope, feed, excerpt=excerpt, wrappers=wrappers)
             self.unresolved("dynamic-command", f"the program name {name_word.shape()!r} is only known at run time",
@@ -169,6 +169,10 @@ class Commands:
             return result if program == "eval" else scope
         if program in SHELLS:
             self.run_shell(program, args, scope, feed, excerpt)
+            return scope
+        if program in ("source", ".") and args and args[0].static() is None and not args[0].inner:
+            self.unresolved("dynamic-command", f"{program} runs a file named only at run time ({args[0].shape()})",
+                            excerpt)
             return scope
         if program in ("source", ".") and args and args[0].inner:
             self.unresolved("stdin-program", f"{program} runs the output of {', '.join(sorted(set(args[0].inner)))}",
@@ -220,7 +224,8 @@ class Commands:
         if inner and effects.get("extra_unknown"):
             supplied = effects.get("inputs")
             if supplied is None and not effects.get("inputs_unknown"):
-                supplied = launchers.input_words(inner, feed.stdin, lines=replace is not None and program == "xargs")
+                supplied = launchers.input_words(inner, feed.stdin, lines=replace is not None and program == "xargs",
+                                                 program=program)
             if supplied is not None and len(supplied) <= MAX_CHOICES:
                 unknown_extra = extra_unknown
                 runs = []
@@ -286,19 +291,28 @@ class Commands:
 
     def run_shell(self: Any, program: str, args: list[Word], scope: Scope, feed: Feed, excerpt: str) -> None:
         command = shells.command_of(args)
+        if command.noexec:
+            return  # ``bash -n``: the commands are read, never run
         if command.code is not None:
             value = command.code.static()
             if value is None:
                 self.unresolved("dynamic-command", f"{program} -c runs a command that is only known at run time",
                                 excerpt)
             else:
-                self.reparse_string(value, Scope(scope.cwds, functions=None), f"{program} -c")
+                inner = Scope(scope.cwds, functions=None)
+                for number, word in enumerate(command.positional[:10]):  # ``bash -c '$1' _ 'rm -rf /'``
+                    known = None if word.inner else word.static()  # xargs input picks no code
+                    inner.vars[str(number)] = (known,) if known is not None else None
+                self.reparse_string(value, inner, f"{program} -c")
             return
         if command.missing:
             return
         if not command.reads_stdin:
             script = command.script
-            if script is not None and script.inner and script.static() is None:
+            if script is not None and script.static() is None and not script.inner:
+                self.unresolved("dynamic-command", f"{program} runs a script named only at run time "
+                                f"({script.shape()})", excerpt)
+            elif script is not None and script.inner and script.static() is None:
                 self.unresolved("dynamic-command", f"{program} runs a script named at run time by "
                                 f"{', '.join(sorted(set(script.inner)))}", excerpt)
             elif script is not None and script.inner:
@@ -314,9 +328,10 @@ class Commands:
             self.reparse_string(stdin[1], Scope(scope.cwds), f"{program} reading a here-document")
         elif stdin is not None and stdin[0] == "file":
             self.unresolved("stdin-program", f"{program} runs the commands in a file", excerpt)
-        else:
-            source = "a pipe" if feed.upstream else "its standard input"
+        elif feed.upstream or stdin is not None:
+            source = "a pipe" if feed.upstream else "a here-string or file only known at run time"
             self.unresolved("stdin-program", f"{program} runs commands read from {source}", excerpt)
+        # else: the Bash tool runs every command with stdin from /dev/null: nothing to read
 
     def change_dir(self: Any, program: str, args: list[Word], scope: Scope, excerpt: str) -> Scope:
         scope = scope.copy()

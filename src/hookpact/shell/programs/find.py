@@ -97,10 +97,11 @@ def parse(args: list[Word]) -> tuple[list[Found], list[Nested]]:
     found: list[Found] = []
     nested: list[Nested] = []
     deletes = False
+    changes = False
     i = 0
     while i < len(expression):
         word = expression[i]
-        token = word.static()
+        token = None if word.inner else word.static()  # words xargs appends may be any test or action
         if token is None:
             tests = None
             if word.inner:
@@ -118,8 +119,11 @@ def parse(args: list[Word]) -> tuple[list[Found], list[Nested]]:
             command = [Word([(DYN, "{}")], "{}") if "{}" in w.text else w for w in expression[i + 1:end]]
             if command:
                 nested.append(Nested(command))
-                if command[0].static() is None or not _reads_only(_program(command[0].static())):
-                    deletes = True  # whatever it does to each file, it does below the start points
+                name = _program(command[0].static()) if command[0].static() is not None else None
+                if name is None or name in _destroyers():
+                    deletes = True
+                elif not _reads_only(name) and any(placeholder(w) for w in command):
+                    changes = True  # whatever it does to each file, it does to what find selects
             i = end + 1
             continue
         elif text in ("-fprint", "-fprint0", "-fls", "-fprintf") and i + 1 < len(expression):
@@ -143,9 +147,18 @@ def parse(args: list[Word]) -> tuple[list[Found], list[Nested]]:
         i += 1
     if deletes:
         found.extend(Found(start, "delete", recursive=True, find_tests=tests) for start in starts)
+    elif changes:  # ``find . -exec fmt {} \;``: the files below the start points, not the start itself
+        below = [*(tests or []), ("-mindepth", "1")]
+        found.extend(Found(start, "write", recursive=True, find_tests=below) for start in starts)
     return found, nested
 
 
+
+
+def _destroyers() -> frozenset[str]:
+    from hookpact.shell.programs.writers import DESTRUCTIVE
+
+    return DESTRUCTIVE
 
 
 def _reads_only(program: str) -> bool:

@@ -4,6 +4,7 @@ options destroy work. Read by the write analysis (``writes``) and by the rule pa
 from __future__ import annotations
 
 from hookpact.shell.programs.base import Found, Options, copy_like, parse_options, runs, targets, unknown
+from hookpact.shell.programs.launchers import read_at_run_time
 from hookpact.shell.words import DYN, QUOTED, Word
 
 TYPE_CHECKING = False
@@ -158,7 +159,7 @@ def parse_call(args: list[Word], env: Mapping[str, str | None] | None = None) ->
     index = 0
     while index < len(args):
         word = args[index]
-        text = word.static()
+        text = None if read_at_run_time(word) else word.static()
         if text is None:
             call.args = args[index:]
             return call

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from hookpact.shell.programs.base import Found, parse_options, runs, suffix_word, targets, unknown
+from hookpact.shell.programs.launchers import read_at_run_time
 from hookpact.shell.words import Word
 
 #: program (canonical name) -> language of its inline code.
@@ -57,7 +58,7 @@ def judge_code(program: str, language: str | None, code: Word, what: str = "inli
     """Findings for one code string: nothing, the shell commands it runs, or why it may write."""
     from hookpact.shell import inline
 
-    text = code.static()
+    text = None if read_at_run_time(code) else code.static()
     if text is None:
         return [unknown("interpreter", f"{program} runs code only known at run time")]
     commands, reason = inline.commands_in(language, text)

@@ -358,12 +358,22 @@ def substitute(argv: list[Word], placeholder: str, value: Word) -> list[Word] | 
     return out if hit else None
 
 
+#: Launchers whose input becomes arguments (their words are marked with the launcher's name in ``inner``).
+FEEDERS = frozenset({"xargs", "parallel"})
+
+
+def read_at_run_time(word: Word) -> bool:
+    """A word xargs/parallel read from their input: never trusted to pick a program, code or option."""
+    return bool(word.inner) and FEEDERS.issuperset(word.inner)
+
+
 def run_time_input(program: str, marker: str = "<input>") -> Word:
     """The words ``xargs``/``parallel`` read at run time: unknown, and known to come from ``program``."""
     return Word([(DYN, marker)], marker, (program,))
 
 
-def input_words(args: list[Word], stdin: tuple[str, object] | None, *, lines: bool = False) -> list[Word] | None:
+def input_words(args: list[Word], stdin: tuple[str, object] | None, *, lines: bool = False,
+                program: str = "xargs") -> list[Word] | None:
     """The arguments ``xargs``/``parallel`` read, when their input is known text (``echo a | xargs``)."""
     if stdin is None or stdin[0] == "heredoc-dynamic" or not isinstance(stdin[1], str):
         return None
@@ -371,4 +381,5 @@ def input_words(args: list[Word], stdin: tuple[str, object] | None, *, lines: bo
     if any(ch in text for ch in "'\"\\"):
         return None  # xargs has its own quoting; not worth imitating
     parts = [line for line in text.splitlines() if line.strip()] if lines else text.split()
-    return [Word.literal(part) for part in parts]
+    # known text, still marked as read at run time: where it picks code (``sh -c "$1"``) it is not trusted
+    return [Word([(QUOTED, part)], part, (program,)) for part in parts]

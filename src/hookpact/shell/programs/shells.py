@@ -14,13 +14,15 @@ VALUE_OPTIONS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
 class ShellCommand:
     """What a shell invocation runs: ``code`` (the ``-c`` string), ``script`` (a file), or stdin."""
 
-    __slots__ = ("code", "script", "reads_stdin", "missing")
+    __slots__ = ("code", "script", "reads_stdin", "missing", "noexec", "positional")
 
     def __init__(self) -> None:
         self.code: Word | None = None
         self.script: Word | None = None
         self.reads_stdin = True
         self.missing = False  # ``bash -c`` with nothing after it
+        self.noexec = False  # ``bash -n``: read, never run
+        self.positional: list[Word] = []  # ``bash -c CODE $0 $1 ...``
 
 
 def command_of(args: list[Word]) -> ShellCommand:
@@ -48,6 +50,8 @@ def command_of(args: list[Word]) -> ShellCommand:
                 index += 1
             if "s" in letters and text[0] == "-":
                 forced_stdin = True
+            if "n" in letters and text[0] == "-" and not text.startswith("--"):
+                out.noexec = True
             index += 1
             continue
         break
@@ -56,6 +60,7 @@ def command_of(args: list[Word]) -> ShellCommand:
         out.reads_stdin = False
         if operands:
             out.code = operands[0]
+            out.positional = operands[1:]
         else:
             out.missing = True
         return out
