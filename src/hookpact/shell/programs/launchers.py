@@ -49,10 +49,16 @@ LAUNCHERS: dict[str, Launcher] = {
     "exec": Launcher("a"),
     "xargs": Launcher("adEILnPsJRS", ("arg-file", "delimiter", "eof", "max-lines", "max-args", "max-procs",
                                       "max-chars", "process-slot-var"), 0, "eil"),
-    "parallel": Launcher("jaSdIENnL", ("jobs", "arg-file", "sshlogin", "delimiter", "colsep", "max-args",
-                                       "max-replace-args", "timeout", "joblog", "results", "tmpdir", "workdir",
-                                       "env", "basefile", "return", "transfer-file", "sshloginfile", "delay",
-                                       "retries", "load", "memfree", "tag-string", "tagstring", "shebang-wrap")),
+    "parallel": Launcher("jaSdIENnLC", ("jobs", "arg-file", "sshlogin", "delimiter", "colsep", "max-args",
+                                        "max-replace-args", "timeout", "joblog", "results", "tmpdir", "workdir",
+                                        "env", "basefile", "return", "transfer-file", "sshloginfile", "delay",
+                                        "retries", "load", "memfree", "tag-string", "tagstring", "shebang-wrap",
+                                        "nice", "header", "rpl", "block", "blocksize", "halt", "sshdelay",
+                                        "memsuspend", "recstart", "recend", "compress-program", "arg-sep",
+                                        "decompress-program", "arg-file-sep", "max-line-length-allowed", "filter",
+                                        "trim", "ssh", "termseq", "limit", "max-lines", "replace", "extensionreplace",
+                                        "basenamereplace", "dirnamereplace", "basenameextensionreplace",
+                                        "seqreplace", "slotreplace", "sqlmaster", "sqlworker", "sqlandworker")),
     "chroot": Launcher("", ("userspec", "groups"), 1),
     "setsid": Launcher(),
     "taskset": Launcher("", (), 1),
@@ -167,6 +173,20 @@ def _parallel(opts: Any, rest: list[Word], effects: Effects) -> list[Word]:
         effects["inputs"] = inputs
     elif inputs is None:
         effects["inputs_unknown"] = True
+    given = any(w.static() in (":::", "::::", ":::+", "::::+") for w in rest)
+    if not command and not inputs and (given or opts.has("--version", "--help", "-h", "--citation", "--bibtex")):
+        return []  # ``parallel :::``: no arguments, no command, nothing runs
+    if opts.has("--env", "--rpl", "--filter", "--sqlworker", "--sqlandworker") or any(
+            (w.static() or "").startswith("{=") for w in command):
+        effects["unresolved"] = "parallel builds its commands from settings or Perl code only known at run time"
+        return []
+    if opts.has("--dry-run", "--dryrun"):
+        if not command:
+            effects["unresolved"] = "parallel reads the commands it prints from its input"
+        return []  # prints the commands, runs none
+    if not command:  # ``parallel ::: 'cmd one' 'cmd two'``: each argument is a command
+        effects["as_shell"] = True
+        return [Word.literal(effects["replace"])]
     if len(command) == 1:
         effects["as_shell"] = True  # one word: parallel hands it to a shell
     return command
