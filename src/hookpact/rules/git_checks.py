@@ -9,6 +9,7 @@ cannot be read (not a repository, ``--git-dir`` elsewhere, git failed), the chec
 from __future__ import annotations
 
 from hookpact.shell.programs import git
+from hookpact.shell.programs.base import long_name as option_name
 from hookpact.shell.programs.launchers import read_at_run_time
 from hookpact.shell.words import DYN, Word
 
@@ -58,6 +59,26 @@ def dynamic_option(args: list[Word]) -> bool:
     return False
 
 
+def _forced_rm(args: list[Word]) -> bool:
+    """``git rm`` that removes work-tree files with --force in effect (the last of --force/--no-force wins)."""
+    force = cached = dry = False
+    for word in args:
+        text = word.static() or ""
+        if text == "--":
+            break
+        long_name = option_name(text[2:], ("force", "no-force", "cached", "no-cached", "dry-run", "no-dry-run",
+                                             "quiet", "recursive", "ignore-unmatch", "sparse",
+                                             "pathspec-from-file", "pathspec-file-nul"))
+        if text.startswith("--"):
+            force = True if long_name == "force" else (False if long_name == "no-force" else force)
+            cached = True if long_name == "cached" else (False if long_name == "no-cached" else cached)
+            dry = True if long_name == "dry-run" else (False if long_name == "no-dry-run" else dry)
+        elif text.startswith("-") and len(text) > 1:
+            force = force or "f" in text[1:]
+            dry = dry or "n" in text[1:]
+    return force and not cached and not dry
+
+
 def _discards(sub: str, args: list[Word]) -> str | None:
     """Which uncommitted work ``git sub args`` throws away, or None."""
     if sub in ("reset", "checkout", "switch", "restore") and dynamic_option(args):
@@ -68,11 +89,13 @@ def _discards(sub: str, args: list[Word]) -> str | None:
             if opts.has(flag):
                 return f"reset {flag} discards uncommitted changes"
     elif sub in ("checkout", "switch"):
-        opts = git.options(sub, args, short_values="bBcCt" if sub == "checkout" else "cCt")
+        opts = git.options(sub, args, short_values="bBU" if sub == "checkout" else "cC")
         if opts.has("-f", "--force", "--discard-changes"):
             return f"{sub} --force discards uncommitted changes"
         if sub == "checkout" and opts.has("--pathspec-from-file"):
             return "checkout overwrites the files listed in a file with their committed version"
+    if sub == "rm" and _forced_rm(args):
+        return "rm --force removes files even when they have uncommitted changes"
     if sub == "restore":
         opts = git.options(sub, args, short_values="sU")
         worktree = opts.has("-W", "--worktree") or not opts.has("-S", "--staged")

@@ -77,6 +77,8 @@ def git_runs_program(analysis: Analysis, ctx: RuleContext, params: Mapping[str, 
         for key, value in call.config:
             scope = git.exec_setting(key) if key != "?" else ("*",)
             text = value.static() if value is not None else None
+            if git.config_key(key).startswith("alias.") and text is not None and not text.startswith("!"):
+                continue  # a plain alias is expanded and judged as the command it stands for
             if scope is not None and git.uses(scope, call.sub, call.args) and not _harmless_program(text):
                 yield f"sets {key} for this git run, which makes git run a program", inv.excerpt
         if call.alias_shell:

@@ -144,11 +144,22 @@ def _config_from_env(env: Mapping[str, str | None], call: GitCall) -> None:
             value = env.get(f"GIT_CONFIG_VALUE_{n}")
             call.config.append((key or "?", None if value is None else Word.literal(value)))
     if "GIT_CONFIG_PARAMETERS" in env:
-        call.config.append(("?", None))
+        import shlex
+
+        try:
+            pairs = shlex.split(env["GIT_CONFIG_PARAMETERS"] or "") if env["GIT_CONFIG_PARAMETERS"] is not None \
+                else None
+        except ValueError:
+            pairs = None
+        if pairs is None:
+            call.config.append(("?", None))
+        for pair in pairs or ():
+            key, eq, value = pair.partition("=")
+            call.config.append((key, Word.literal(value) if eq else None))
     for name in EXEC_ENV:
         if name in env:
             call.env.append((name, env[name]))
-    if "GIT_DIR" in env or "GIT_WORK_TREE" in env:
+    if any(name in env for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")):
         call.repo_moved = True
 
 
