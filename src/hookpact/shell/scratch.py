@@ -11,13 +11,21 @@ if TYPE_CHECKING:
     from hookpact.shell.model import Write
 
 
+#: The system temp roots; ``$TMPDIR`` counts only when it is macOS's per-user one (a TMPDIR pointing
+#: at ``/Users`` or ``$HOME`` must not turn them into scratch space).
+SYSTEM_TEMP = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp")
+
+
 def temp_roots(env: Mapping[str, str]) -> list[str]:
-    """The shared scratch directories (``/tmp``, ``/var/tmp``, ``$TMPDIR``), each as written and resolved."""
-    roots: list[str] = []
-    for root in ("/tmp", "/var/tmp", env.get("TMPDIR") or ""):
-        if root and os.path.isabs(root) and os.path.normpath(root) != "/":
-            roots.extend(dict.fromkeys([os.path.normpath(root), os.path.realpath(root)]))
-    return [r for r in dict.fromkeys(roots) if r != "/"]
+    """The shared scratch directories, each as written and resolved."""
+    import re
+
+    roots: list[str] = list(SYSTEM_TEMP)
+    tmpdir = env.get("TMPDIR") or ""
+    if re.fullmatch(r"/(?:private/)?var/folders/[^/]+/[^/]+/T/?", tmpdir):
+        roots.append(tmpdir.rstrip("/"))
+    resolved = [os.path.realpath(root) for root in roots]
+    return [r for r in dict.fromkeys([*roots, *resolved]) if r != "/"]
 
 
 def scratch(write: Write, env: Mapping[str, str], home: str | None, project: str | None = None) -> bool:
