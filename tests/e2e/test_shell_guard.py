@@ -15,7 +15,7 @@ import pytest
 from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
-from .harness import RunClaude, agent_call, write_agent
+from .harness import RunClaude, agent_call, hookpact_cli, write_agent
 from .scripted_api import Block, ScriptedApi, tool_use
 
 pytestmark = pytest.mark.e2e
@@ -215,3 +215,65 @@ def test_the_installed_bash_guard_fails_closed(
     result = result_of(scripted_api, command)
     assert result.is_error is True and "hookpact setup" in result.text
     assert os.path.exists(e2e_repo / ".claude" / "settings.json")
+
+
+def test_a_disguised_hard_reset_on_a_dirty_tree_is_refused_and_scratch_space_is_free(
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+) -> None:
+    import shutil
+    import uuid
+
+    git("init", "-q", "-b", "feature/x", cwd=e2e_repo, home=e2e_home)
+    (e2e_repo / "a.txt").write_text("committed\n")
+    git("add", "a.txt", cwd=e2e_repo, home=e2e_home)
+    git("commit", "-q", "-m", "one", cwd=e2e_repo, home=e2e_home)
+    (e2e_repo / "a.txt").write_text("an edit worth keeping\n")
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    contract(e2e_repo, "main", ["**"])
+    scratch = Path("/tmp") / f"hookpact-e2e-{uuid.uuid4().hex}"
+    (scratch / "x" / "build").mkdir(parents=True)
+    (scratch / "x" / "build" / "out.o").write_text("")
+    resets = ["sh -c 'git reset --hard'", "env -i git reset --har HEAD", "git -c alias.nuke=reset nuke --hard"]
+    cleanup = f"rm -rf {scratch}/x/build"
+    scripted_api.set_scripts({"main": [[bash(command)] for command in [*resets, cleanup]]})
+    try:
+        run_claude(e2e_repo, env_extra=GIT_ENV)
+
+        assert (e2e_repo / "a.txt").read_text() == "an edit worth keeping\n"
+        for command in resets:
+            result = result_of(scripted_api, command)
+            assert result.is_error is True, command
+            assert "git.reset-hard-dirty" in result.text and "Commit or stash" in result.text, result.text
+        assert result_of(scripted_api, cleanup).is_error is False
+        assert not (scratch / "x" / "build").exists() and (scratch / "x").is_dir()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_a_command_allowed_once_by_the_person_runs_once_and_is_refused_the_second_time(
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+) -> None:
+    git("init", "-q", "-b", "feature/x", cwd=e2e_repo, home=e2e_home)
+    (e2e_repo / "a.txt").write_text("one\n")
+    git("add", "a.txt", cwd=e2e_repo, home=e2e_home)
+    git("commit", "-q", "-m", "one", cwd=e2e_repo, home=e2e_home)
+    (e2e_repo / "a.txt").write_text("an edit\n")
+    (e2e_repo / "gone.txt").write_text("untracked\n")
+    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    command = "git clean -f"
+    issued = hookpact_cli(e2e_home, "allow", "--once", command, "--ttl", "10m")
+    assert issued.returncode == 0, issued.stderr
+    scripted_api.set_scripts({"main": [[bash(command)], [bash("touch scratch.txt")], [bash(command)]]})
+
+    run_claude(e2e_repo, env_extra=GIT_ENV)
+
+    ids = [i for i, u in scripted_api.issued_tool_uses("Bash").items() if u["input"]["command"] == command]
+    first, second = (scripted_api.tool_results()[i] for i in ids)
+    assert first.is_error is False and second.is_error is True
+    assert "git.clean-untracked" in second.text
+    assert not (e2e_repo / "gone.txt").exists()  # the first clean really ran
+    assert (e2e_repo / "scratch.txt").exists()  # made after it, kept by the refusal
+    assert (e2e_repo / "a.txt").read_text() == "an edit\n"
+    runs = [r for r in guard_runs(e2e_home) if r.get("rule", "") and "clean" in (r.get("rule") or "")]
+    assert [r["rule"] for r in runs] == ["allow-once:git.clean-untracked", "git.clean-untracked"]
+    assert "allowed once by" in (runs[0]["reason"] or "")

@@ -86,7 +86,20 @@ CASES = [
     ("stranger", "echo hi > \"$OUT\"", "deny", "unlisted_agent=deny"),
     ("stranger", "git status", "pass", "read-only"),
     (None, "echo hi > anywhere.txt", *PASS),
-    (None, "echo hi > /tmp/outside-the-project.txt", "deny", "outputs.allowed_modifications"),
+    (None, "echo hi > /var/lib/outside-the-project.txt", "deny", "outputs.allowed_modifications"),
+    (None, "rm -rf /tmp/x/build", *PASS),  # strictly below a temp root: scratch space
+    (None, "echo hi > /var/tmp/scratch.txt", *PASS),
+    (None, "rm -rf /tmp", "deny", "fs.recursive-delete-critical"),  # never the temp root itself
+    (None, "rm -rf /tmp/a/../../etc", "deny", "fs.recursive-delete-critical"),
+    ("backend", "echo hi > /tmp/notes.txt", *PASS),
+    (None, "git stash pop", "deny", "outputs.unresolved_writes"),  # not a repository: no work tree to bound it
+    (None, "$(echo ls) -la", *PASS),
+    (None, "hookpact uninstall .", "deny", "guard.hookpact-cli"),
+    (None, "python3 -m hookpact contracts new main --allow '**' --force", "deny", "guard.hookpact-cli"),
+    (None, "claude -p hi --dangerously-skip-permissions", "deny", "guard.nested-claude"),
+    (None, "git -c core.fsmonitor=./x.sh status", "deny", "guard.git-runs-program"),
+    ("backend", "mytool --out=src/frontend/x.ts", "deny", "outputs.unresolved_writes"),
+    ("backend", "mytool src/backend/x.py", *PASS),
     (None, "echo '{}' > .claude/settings.json", "deny", "protected"),
     (None, "rm -rf .claude", "deny", "protected"),
     (None, "cp /dev/null .claude/contracts/backend.json", "deny", "protected"),
@@ -194,8 +207,10 @@ def test_the_fast_path_only_takes_plain_read_only_commands(command: str, fast: b
 
 def test_every_fast_path_program_is_really_read_only() -> None:
     """No program on the list has an option that writes a file or runs another program."""
-    assert bash_guard.READ_ONLY.isdisjoint({"sort", "tee", "find", "env", "xargs", "tree", "file", "date",
-                                            "hostname", "rg", "git", "sed", "awk", "dd", "tar"})
+    from hookpact.shell.programs.readers import READ_ONLY
+
+    assert READ_ONLY.isdisjoint({"sort", "tee", "find", "env", "xargs", "tree", "file", "date", "hostname", "rg",
+                                 "git", "sed", "awk", "dd", "tar", "less", "man", "fd", "ldd", "dc", "history"})
     assert not set("<>|&;$`'\"\\*?[~#(){}!\n") & bash_guard._FAST_CHARS
 
 
@@ -268,7 +283,7 @@ def test_the_fast_path_loads_neither_grammar_nor_engine(project: Project) -> Non
 
 
 def test_a_parsed_command_loads_nothing_heavy(project: Project) -> None:
-    output, modules = _loaded(project, "echo hi > /tmp/x-outside")
+    output, modules = _loaded(project, "echo hi > /var/lib/x-outside")
     assert output is not None and output["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "hookpact.shell.grammar" in modules and "hookpact.shell.analyze" in modules
     assert not modules & {"subprocess", *HEAVY}, sorted(modules & {"subprocess", *HEAVY})
@@ -328,3 +343,23 @@ def test_writes_through_a_link_the_command_creates_are_judged_where_they_land(
 def test_creating_a_link_in_ones_own_directory_is_allowed(project: Project) -> None:
     assert project.decide("ln -s ../frontend src/backend/view", "backend").kind == "pass"
     assert project.decide("ln -s ../frontend src/backend/view2; ls src/backend/view2", "backend").kind == "pass"
+
+
+def test_a_command_allowed_once_runs_once_and_then_is_refused_again(project: Project) -> None:
+    from hookpact.rules import allow_once
+
+    command = "git push -f origin main"
+    assert project.decide(command).kind == "deny"
+    allow_once.issue(str(project.state), command, agent="backend", ttl=60, by="alice")
+    assert project.decide(command).kind == "deny"  # a grant is for one agent
+    allow_once.issue(str(project.state), command, agent="main", ttl=60, by="alice")
+    allowed = project.decide(command)
+    assert not allowed.blocks and allowed.rule == "allow-once:git.force-push-protected"
+    assert "allowed once by alice" in allowed.context
+    assert project.decide(command).kind == "deny"
+
+
+def test_an_agents_bash_cannot_issue_a_grant(project: Project) -> None:
+    for command in ("hookpact allow --once 'rm -rf /'", "python3 -m hookpact allow --once x",
+                    f"echo '{{}}' > {project.state}/allow-once/x.json"):
+        assert project.decide(command, "backend").kind == "deny", command

@@ -122,7 +122,30 @@ def test_git_state_is_read_from_a_real_repository(tmp_path: Path) -> None:
     (tmp_path / "r" / "new.txt").write_text("x")
     assert state(repo, "untracked") is True
     assert state(repo, "dirty") is False
-    assert state(str(tmp_path), "dirty") is False  # not a repository: git would refuse, nothing to lose
+    assert state(str(tmp_path), "dirty") is None  # not a repository: what a discard would hit is unknown
+    assert state(str(tmp_path), "untracked") is False
+
+
+def test_hookpacts_git_calls_never_run_an_agent_configured_program(tmp_path: Path) -> None:
+    import subprocess
+
+    from hookpact.core.budget import Deadline
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    repo = tmp_path / "r"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    marker = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    script.chmod(0o755)
+    for key in ("core.fsmonitor", "core.pager", "core.editor", "diff.external"):
+        subprocess.run(["git", "-C", str(repo), "config", key, str(script)], check=True, env=env)
+    (tmp_path / "home-gitconfig").write_text(f"[core]\n\tfsmonitor = {script}\n")
+    (repo / "f.txt").write_text("x")
+    state = pack.tree_state_with_git(Deadline(30))
+    assert state(str(repo), "untracked") is True
+    assert state(str(repo), "dirty") is False
+    assert not marker.exists()
 
 
 def test_a_worktree_git_file_is_followed(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ EDITORS = [
     ("wget https://example.com/dl/file.zip", ["file.zip"], []),
     ("wget -qO- https://example.com/x", [], []),
     ("tar -czf out.tgz src", ["out.tgz"], []),
-    ("tar xzf archive.tgz", [], ["extract"]),
+    ("tar xzf archive.tgz -C build/obj", ["build/obj"], []),
     ("gzip data.txt", ["data.txt"], []),
     ("gzip -c data.txt > data.gz", ["data.gz"], []),
 ]
@@ -261,8 +261,10 @@ INTERPRETERS = [
     ("ruby -e 'puts 1'", [], []),
     ("php -r 'file_put_contents(\"x\", 1);'", [], ["interpreter"]),
     ("awk '{print $1}' data.txt", [], []),
-    ("awk '{print > \"out\"}' data.txt", [], ["interpreter"]),
-    ("awk 'BEGIN{system(\"rm x\")}'", [], ["interpreter"]),
+    ("awk '{print > \"out\"}' data.txt", ["out"], []),
+    ("awk 'BEGIN{system(\"rm x\")}'", ["x"], []),
+    ("awk '{print > $2}' data.txt", [], ["interpreter"]),
+    ("awk 'BEGIN{system(cmd)}'", [], ["interpreter"]),
     ("sqlite3 app.db 'select 1'", ["app.db"], []),
 ]
 

@@ -244,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hookpact.cli import rules as rules_cli
 
     rules_cli.add_parser(sub)
+    from hookpact.cli import allow as allow_cli
+
+    allow_cli.add_parser(sub)
 
     from hookpact.cli import audit as audit_cli
 

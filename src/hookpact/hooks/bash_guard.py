@@ -32,13 +32,10 @@ NAME = "bash_guard"
 # --- the fast path -------------------------------------------------------------------------------------
 #
 # A command made only of these characters has no redirection, substitution, expansion,
-# quoting, glob, separator or second command; if its program is one of these, which have
-# no option that writes a file or runs another program, it cannot modify anything and
-# matches no rule. Anything else is parsed.
+# quoting, glob, separator or second command; if its program is one the catalogue lists as
+# read-only (no option that writes a file or runs another program), it cannot modify anything
+# and matches no rule. Anything else is parsed.
 _FAST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _./:=,+@%-")
-READ_ONLY = frozenset({"ls", "pwd", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "echo", "true", "false",
-                       "whoami", "id", "uname", "nproc", "printenv", "basename", "dirname", "realpath", "readlink",
-                       "stat", "du", "df", "diff", "cmp", "which", "sleep"})
 FAST_MAX = 2048
 
 
@@ -49,6 +46,8 @@ def read_only_at_a_glance(command: str) -> bool:
     words = command.split()
     if not words:
         return True
+    from hookpact.shell.programs.readers import READ_ONLY
+
     if words[0] in READ_ONLY:
         return True
     return words[:2] == ["git", "status"]
@@ -203,6 +202,27 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if event["tool_name"] != "Bash":
         return None
     command = command_of(event)
+    decision = judge_command(command, event, ctx)
+    if decision.blocks:
+        decision = allowed_once(decision, command, event, ctx)
+    return decision  # the one exit: every decision about a Bash command leaves here
+
+
+def allowed_once(decision: Decision, command: str, event: dict[str, Any], ctx: HookContext) -> Decision:
+    """A refused command the person allowed once (``hookpact allow --once``) runs, and uses the grant up."""
+    from hookpact.rules import allow_once
+
+    agent, _agent_id = agent_of(event)
+    grant = allow_once.consume(ctx.state_dir, command, agent)
+    if grant is None:
+        return decision
+    note = (f"hookpact: this command was allowed once by {grant.by} (hookpact allow --once, grant {grant.ident}); "
+            f"without that it was refused: {decision.reason}")
+    return Decision("context", reason=note, rule=f"allow-once:{decision.rule}", context=note, source=NAME)
+
+
+def judge_command(command: str, event: dict[str, Any], ctx: HookContext) -> Decision:
+    """The rules and the contract on one command."""
     if read_only_at_a_glance(command):
         return passed("read-only", source=NAME)
     from hookpact.contracts import store
@@ -223,7 +243,9 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     if any(f.mode == "deny" for f in findings):
         return combine(findings, None)
     judge = Judge(cset, agent, agent_id, ctx)
+    suspected = settle_writes(analysis, judge, ctx)
     contract_decision, unresolved = judge.writes(analysis)
+    unresolved = [*unresolved, *suspected]
     if contract_decision is None and unresolved:
         contract_decision = judge.unresolved(unresolved, command)
     return confined(combine(findings, contract_decision), event, cset, agent, agent_id, ctx)
@@ -240,6 +262,41 @@ def confined(decision: Decision, event: dict[str, Any], cset: dict[str, Any], ag
     protected = confine.protected_paths(cset["root"], ctx.env, ctx.state_dir, data_dir(ctx.env))
     return confine.confine(decision, event, cset, agent, agent_id, env=ctx.env, state_dir=ctx.state_dir,
                            protected=protected)
+
+
+def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Unresolved]:
+    """Take out of ``analysis.writes`` what the contract check must not see as plain writes.
+
+    Writes strictly below a temp root are free scratch space, unless the contract forbids the place.
+    The path arguments of a program hookpact does not know come back as unresolved items when the
+    contract would refuse them (the program may or may not write there; the policy decides).
+    """
+    from hookpact.contracts import engine
+    from hookpact.shell import targets as shell_targets
+    from hookpact.shell.model import Unresolved as Item
+    from hookpact.shell.scratch import scratch
+
+    contract, _early = judge.contract()
+    forbidden = contract.get("forbidden", []) if contract else []
+    kept = []
+    suspected: list[Unresolved] = []
+    links = any(write.kind == "link" for write in analysis.writes)  # ``ln -s ~ /tmp/h; rm -rf /tmp/h/``
+    for write in analysis.writes:
+        if not links and scratch(write, ctx.env, judge.home, judge.cset["root"]):
+            paths = [t for t, _p in write.word.expand(judge.home) or []]
+            if not any(engine.first_match(forbidden, p, judge.cset["root"], ignore_case=True) for p in paths):
+                continue
+        if write.kind == "unknown-program":
+            resolver = shell_targets.Resolver(env=ctx.env, home=judge.home, deadline=ctx.deadline)
+            tops, _trees = resolver.resolve(write)
+            if tops and judge.decide(resolver.through_links(tops)).kind == "deny":
+                suspected.append(Item("unknown-program", f"{write.program} is a program hookpact does not know, "
+                                      f"and it is given {write.word.shape()!r}, which this agent may not modify",
+                                      write.excerpt))
+            continue
+        kept.append(write)
+    analysis.writes = kept
+    return suspected
 
 
 def main(argv: list[str] | None = None) -> int:

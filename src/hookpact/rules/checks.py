@@ -11,8 +11,18 @@ from __future__ import annotations
 import os
 import re
 
-from hookpact.shell.commands import parse_options
+from hookpact.rules import git_checks, guard_checks
+from hookpact.rules.git_checks import git_subcommand
+from hookpact.shell.programs.archives import DOWNLOADERS
+from hookpact.shell.programs.base import parse_options
+from hookpact.shell.programs.find import deletes_everything
+from hookpact.shell.programs.find import placeholder as find_placeholder
+from hookpact.shell.programs.interpreters import runs_code
+from hookpact.shell.programs.shells import SHELLS
+from hookpact.shell.programs.writers import DESTRUCTIVE, DEVICE_FORMATTERS
 from hookpact.shell.words import DYN, Word
+
+__all__ = ["CHECKS", "git_subcommand"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,204 +37,12 @@ if TYPE_CHECKING:
 SYSTEM_DIRS = frozenset({"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
                          "/root", "/sbin", "/srv", "/sys", "/usr", "/var", "/home", "/snap", "/System",
                          "/Library", "/Applications", "/Users", "/private"})
-DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "lwp-request", "GET", "xh", "curlie"})
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "fish", "busybox"})
 BLOCK_DEVICE = (r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|loop\d|md\d|"
                 r"dm-\d|mapper/|sr\d|fd\d|nbd\d|mem$|kmem$|port$|root$|[a-z]+/by-)")
-FORMATTERS = ("mkfs", "mke2fs", "mkswap", "wipefs", "fdisk", "sfdisk", "gdisk", "sgdisk", "parted", "blkdiscard")
 
 
 def _interpreter(name: str | None) -> bool:
-    if name is None:
-        return False
-    if name in SHELLS or name in ("perl", "ruby", "node", "php"):
-        return True
-    for stem in ("python", "pypy"):
-        if name.startswith(stem) and all(ch.isdigit() or ch == "." for ch in name[len(stem):]):
-            return True
-    return False
-
-
-# --- git --------------------------------------------------------------------------------------------------
-
-
-def git_subcommand(inv: Invocation) -> tuple[str | None, list[Word]]:
-    """(subcommand, its arguments) of a ``git`` invocation, global options skipped."""
-    if inv.name != "git":
-        return None, []
-    args = inv.args
-    index = 0
-    while index < len(args):
-        text = args[index].static()
-        if text in ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"):
-            index += 2
-            continue
-        if text is not None and text.startswith("-"):
-            index += 1
-            continue
-        return text, args[index + 1:]
-    return None, []
-
-
-def _branch_name(ref: str, ctx: RuleContext, cwd: str | None) -> str | None:
-    if ref in ("HEAD", "@"):
-        return ctx.branch(cwd)
-    for prefix in ("refs/heads/", "heads/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix):]
-    return ref
-
-
-def _split_refspec(word: Word) -> tuple[bool, str | None, str | None, bool]:
-    """(forced with '+', source or None if unknown, destination or None if unknown, has a colon)."""
-    parts = list(word.parts)
-    force = bool(parts) and parts[0][0] != DYN and parts[0][1].startswith("+")
-    if force:
-        parts[0] = (parts[0][0], parts[0][1][1:])
-    colon_at = None
-    for index, (kind, text) in enumerate(parts):
-        if kind != DYN and ":" in text:
-            colon_at = index
-    if colon_at is None:
-        source = None if any(k == DYN for k, _ in parts) else "".join(t for _, t in parts)
-        return force, source, source, False
-    kind, text = parts[colon_at]
-    head, tail = text.rsplit(":", 1)
-    before = [*parts[:colon_at], (kind, head)]
-    after = [(kind, tail), *parts[colon_at + 1:]]
-    source = None if any(k == DYN for k, _ in before) else "".join(t for _, t in before)
-    dest = None if any(k == DYN for k, _ in after) else "".join(t for _, t in after)
-    return force, source, dest, True
-
-
-class Push:
-    """What one ``git push`` would do to which branches."""
-
-    def __init__(self, args: list[Word]) -> None:
-        opts = parse_options(args, short_values="o", long_values=("push-option", "repo", "receive-pack", "exec"))
-        lease = any(name.startswith("--force-with-lease") for name in opts.flags)
-        self.force = opts.has("-f", "--force") or lease or opts.has("--mirror")
-        self.dry_run = opts.has("-n", "--dry-run")
-        self.delete = opts.has("-d", "--delete")
-        self.everything = opts.has("--all", "--branches", "--mirror")
-        self.refspecs = opts.operands[1:]
-
-
-def _push_targets(push: Push, ctx: RuleContext, cwd: str | None) -> Iterator[tuple[bool, str | None, bool]]:
-    """(forced, destination branch or None if unknown, deletes it) per ref the push updates."""
-    if not push.refspecs:
-        if push.everything:
-            yield push.force, "*every branch*", False
-        elif not push.delete:
-            yield push.force, ctx.branch(cwd), False
-        return
-    for word in push.refspecs:
-        plus, source, dest, colon = _split_refspec(word)
-        if push.delete:
-            yield False, _branch_name(source, ctx, cwd) if source is not None else None, True
-            continue
-        if colon and source == "":
-            yield False, _branch_name(dest, ctx, cwd) if dest is not None else None, True
-            continue
-        yield plus or push.force, _branch_name(dest, ctx, cwd) if dest is not None else None, False
-
-
-def _is_protected(branch: str | None, ctx: RuleContext) -> bool:
-    return branch is None or branch == "*every branch*" or ctx.protected(branch)
-
-
-def _branch_label(branch: str | None) -> str:
-    return "a branch only known at run time" if branch is None else (
-        "every branch" if branch == "*every branch*" else f"branch {branch!r}")
-
-
-def git_force_push(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    want_protected = params.get("branches", "protected") == "protected"
-    for inv in analysis.invocations:
-        sub, args = git_subcommand(inv)
-        if sub != "push":
-            continue
-        push = Push(args)
-        if push.dry_run:
-            continue
-        for cwd in inv.cwds or (None,):
-            for forced, branch, deletes in _push_targets(push, ctx, cwd):
-                if not forced or deletes:
-                    continue
-                if _is_protected(branch, ctx) == want_protected:
-                    yield f"force-updates {_branch_label(branch)}", inv.excerpt
-
-
-def git_delete_branch(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    for inv in analysis.invocations:
-        sub, args = git_subcommand(inv)
-        names: list[str | None] = []
-        if sub == "push":
-            push = Push(args)
-            if push.dry_run:
-                continue
-            for cwd in inv.cwds or (None,):
-                names.extend(branch for _forced, branch, deletes in _push_targets(push, ctx, cwd) if deletes)
-        elif sub == "branch":
-            opts = parse_options(args, short_values="t", long_values=("track", "set-upstream-to", "contains",
-                                                                       "no-contains", "merged", "no-merged",
-                                                                       "points-at", "sort", "format"))
-            if opts.has("-d", "-D", "--delete") and not opts.has("-r", "--remotes"):
-                names.extend(w.static() for w in opts.operands)
-        elif sub == "update-ref":
-            opts = parse_options(args, short_values="m")
-            if opts.has("-d") and opts.operands:
-                ref = opts.operands[0].static()
-                names.append(ref[len("refs/heads/"):] if ref and ref.startswith("refs/heads/") else
-                             (None if ref is None else "-"))
-        for name in names:
-            if name == "-":
-                continue
-            if _is_protected(name, ctx):
-                yield f"deletes {_branch_label(name)}", inv.excerpt
-
-
-def _stashed_before(analysis: Analysis, inv: Invocation) -> bool:
-    for earlier in analysis.invocations:
-        if earlier is inv:
-            return False
-        sub, args = git_subcommand(earlier)
-        if sub == "stash" and (not args or args[0].static() in ("push", "save", "-u", "--include-untracked",
-                                                                  "-a", "--all", "-k", "--keep-index", "-m")):
-            return True
-    return False
-
-
-def git_reset_hard(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    for inv in analysis.invocations:
-        sub, args = git_subcommand(inv)
-        if sub != "reset" or not any(w.static() == "--hard" for w in args):
-            continue
-        if _stashed_before(analysis, inv):
-            continue
-        for cwd in inv.cwds or (None,):
-            dirty = ctx.tree_state(cwd, "dirty")
-            if dirty is None:
-                yield "the work tree's state could not be checked", inv.excerpt
-            elif dirty:
-                yield "the work tree has uncommitted changes", inv.excerpt
-
-
-def git_clean(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    for inv in analysis.invocations:
-        sub, args = git_subcommand(inv)
-        if sub != "clean":
-            continue
-        opts = parse_options(args, short_values="e", long_values=("exclude",))
-        if opts.has("-n", "--dry-run") or not opts.has("-f", "--force"):
-            continue
-        what = "ignored" if opts.has("-x", "-X") else "untracked"
-        for cwd in inv.cwds or (None,):
-            state = ctx.tree_state(cwd, what)
-            if state is None:
-                yield "the work tree's state could not be checked", inv.excerpt
-            elif state:
-                yield f"the work tree has {what} files", inv.excerpt
+    return name is not None and runs_code(name)
 
 
 # --- files ------------------------------------------------------------------------------------------------
@@ -262,7 +80,10 @@ def _delete_targets(word: Word, cwds: tuple[str, ...] | None, ctx: RuleContext) 
     expansions = word.expand(ctx.home)
     if expansions is None:
         return
-    for text, pattern in expansions:
+    for written, glob in expansions:
+        text, pattern = written, glob
+        if glob is not None and glob.endswith("/") and len(glob) > 1:  # ``*/``: the directories in it
+            text, pattern = written.rstrip("/") or "/", glob.rstrip("/")
         for cwd in cwds or (None,):
             if not os.path.isabs(text) and cwd is None:
                 continue
@@ -277,46 +98,38 @@ def _delete_targets(word: Word, cwds: tuple[str, ...] | None, ctx: RuleContext) 
                 yield f"{why} ({path})", word.shape()
 
 
-def _find_deletes_everything(args: list[Word]) -> tuple[list[Word], bool]:
-    """(start points, whether ``find`` deletes without a narrowing test)."""
-    starts: list[Word] = []
-    index = 0
-    while index < len(args) and not (args[index].text.startswith("-") or args[index].text in ("(", "!")):
-        starts.append(args[index])
-        index += 1
-    rest = args[index:]
-    texts = [w.static() for w in rest]
-    deletes = "-delete" in texts or any(
-        t in ("-exec", "-execdir") and i + 1 < len(texts) and (texts[i + 1] or "").rsplit("/", 1)[-1] in ("rm",)
-        for i, t in enumerate(texts))
-    narrowing = False
-    i = 0
-    while i < len(texts):
-        t = texts[i]
-        if t in ("-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex", "-newer", "-mtime",
-                 "-mmin", "-size", "-user", "-perm", "-empty", "-type"):
-            value = texts[i + 1] if i + 1 < len(texts) else None
-            if not (t in ("-name", "-iname", "-path", "-ipath", "-wholename") and value in ("*", "**")):
-                narrowing = True
-            i += 2
-            continue
-        if t in ("-o", "-or", "!", "-not"):
-            narrowing = False
-            break
-        i += 1
-    return starts or [Word.literal(".")], deletes and not narrowing
+def _wildcard_selection(find: Invocation | None) -> str | None:
+    """The wildcard name test of a ``find`` (``-name '*.tmp'``), or None when it names what it selects."""
+    if find is None:
+        return None
+    texts = [w.static() for w in find.args]
+    for index, text in enumerate(texts[:-1]):
+        if text in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex"):
+            value = texts[index + 1]
+            if value is None or any(ch in value for ch in "*?[") or text.endswith("regex"):
+                return f"{text} {value or '?'}"
+    return None
 
 
 def recursive_delete(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    finder: Invocation | None = None
     for inv in analysis.invocations:
         operands: list[Word] = []
+        if inv.name == "find":
+            finder = inv
         if inv.name == "rm":
-            opts = parse_options(inv.args, long_values=("interactive",))
+            opts = parse_options(inv.args, long_values=("interactive",), long_flags=("recursive", "force"))
             if not opts.has("-r", "-R", "--recursive"):
                 continue
             operands = opts.operands
+            if inv.wrappers[-1:] == ("find",):  # ``find ... -exec rm -rf {} +``: find's start points are checked
+                wildcard = _wildcard_selection(finder)
+                if wildcard is not None and any(find_placeholder(w) for w in operands):
+                    yield (f"deletes the whole tree below every match of {wildcard}, whatever it holds",
+                           inv.excerpt)
+                operands = [w for w in operands if not find_placeholder(w)]
         elif inv.name == "find":
-            starts, everything = _find_deletes_everything(inv.args)
+            starts, everything = deletes_everything(inv.args, DESTRUCTIVE)
             if not everything:
                 continue
             operands = starts
@@ -390,7 +203,7 @@ def block_device_write(analysis: Analysis, ctx: RuleContext,
             if re.match(BLOCK_DEVICE, os.path.normpath(text)):
                 yield f"writes to the device {text}", write.excerpt
     for inv in analysis.invocations:
-        if inv.name and inv.name.startswith(FORMATTERS):
+        if inv.name and inv.name.startswith(DEVICE_FORMATTERS):
             for word in inv.args:
                 device = word.static()
                 if device and re.match(BLOCK_DEVICE, device):
@@ -433,11 +246,18 @@ def pipe_to_shell(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any
                     break
 
 
+def shred_files(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for inv in analysis.invocations:
+        if inv.name == "shred":
+            opts = parse_options(inv.args, short_values="ns", long_values=("iterations", "size", "random-source"))
+            if opts.operands:
+                yield f"overwrites {', '.join(w.shape() for w in opts.operands[:3])} beyond recovery", inv.excerpt
+
+
 CHECKS: dict[str, Check] = {
-    "git_force_push": git_force_push,
-    "git_delete_branch": git_delete_branch,
-    "git_reset_hard": git_reset_hard,
-    "git_clean": git_clean,
+    "shred_files": shred_files,
+    **git_checks.CHECKS,
+    **guard_checks.CHECKS,
     "recursive_delete": recursive_delete,
     "chmod_world_writable": chmod_world_writable,
     "block_device_write": block_device_write,

@@ -80,9 +80,10 @@ class RuleContext:
         self._tree_state = tree_state
 
     def protected(self, branch: str) -> bool:
+        """Case-insensitively: on a case-insensitive remote ``Main`` is ``main``."""
         from fnmatch import fnmatchcase
 
-        return any(fnmatchcase(branch, pattern) for pattern in self.protected_branches)
+        return any(fnmatchcase(branch.casefold(), pattern.casefold()) for pattern in self.protected_branches)
 
     def branch(self, cwd: str | None) -> str | None:
         """The checked-out branch in ``cwd``, or None if unknown (detached, not a repository)."""
@@ -169,21 +170,49 @@ def current_branch(cwd: str | None) -> str | None:
     return None
 
 
+#: hookpact's own git calls: no fsmonitor, hooks, pager, editor or external diff an agent may have configured,
+#: no system or global config, no optional locks (see ``run_git`` for the environment).
+HARDENED_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.pager=cat",
+                "-c", "core.editor=true", "-c", "diff.external=", "-c", "core.untrackedCache=false",
+                "-c", "core.attributesFile=/dev/null", "-c", "status.showUntrackedFiles=normal",
+                "--no-pager", "--no-optional-locks")
+
+
+def run_git(argv: list[str], deadline: Any) -> tuple[int, str, str]:
+    """Run git within the hook's budget with an environment an agent's variables cannot steer."""
+    import os
+    import subprocess
+
+    from hookpact.core.errors import BudgetExceeded
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    timeout = deadline.remaining() - 0.5
+    if timeout <= 0:
+        raise BudgetExceeded("no budget left for checking the git work tree")
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                              env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise BudgetExceeded("checking the git work tree did not finish within the hook's budget") from None
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def tree_state_with_git(deadline: Any) -> Callable[[str | None, str], bool | None]:
     """A ``tree_state`` that asks ``git status`` (a subprocess: only for the rules that need it)."""
     def state(cwd: str | None, what: str) -> bool | None:
-        from hookpact.core.budget import run_command
         from hookpact.core.errors import BudgetExceeded
 
         if not cwd:
             return None
         if git_dir(cwd) is None:
-            return False  # not a repository: git refuses, nothing is lost
-        argv = ["git", "-C", cwd, "status", "--porcelain"]
+            # not a repository: git refuses and nothing is lost, but a discard's target is then unknown
+            return None if what == "dirty" else False
+        argv = [*HARDENED_GIT, "-C", cwd, "status", "--porcelain"]
         argv += {"dirty": ["--untracked-files=no"], "untracked": ["--untracked-files=all"],
                  "ignored": ["--untracked-files=all", "--ignored"]}[what]
         try:
-            code, out, _err = run_command(argv, deadline, "checking the git work tree", margin=0.5)
+            code, out, _err = run_git(argv, deadline)
         except (BudgetExceeded, OSError):
             return None
         if code != 0:

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import re
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 #: Modules whose public surface cannot write files or start processes without names the
 #: checker rejects anyway (``os``, ``codecs`` ... as attributes, underscore names).
 PYTHON_SAFE_MODULES = frozenset({
@@ -57,21 +61,16 @@ _WORD_LISTS: dict[str, tuple[str, ...]] = {
           "cat", "write.csv", "write.table", "dput", "dump", "file.symlink"),
 }
 
-_LANGUAGES = {"python": "python", "python2": "python", "python3": "python", "pypy": "python", "pypy3": "python",
-              "node": "node", "nodejs": "node", "php": "php", "lua": "lua", "luajit": "lua", "Rscript": "r",
-              "osascript": "osascript", "pwsh": "pwsh", "powershell": "pwsh", "perl": "perl", "ruby": "ruby"}
-
 _NODE_SAFE_REQUIRE = (r"""\brequire\s*\(\s*(['"])(?:path|util|url|querystring|crypto|assert|os|events|"""
                       r"""string_decoder|[.]{1,2}/[^'"]*\.json|[^'"/]+\.json)\1\s*\)""")
 
 
 def language_of(program: str) -> str | None:
-    """The inline-code language ``program`` runs, or None (``python3.12`` counts as python)."""
-    if program in _LANGUAGES:
-        return _LANGUAGES[program]
-    if re.fullmatch(r"(?:python|pypy)[0-9.]*", program):
-        return "python"
-    return None
+    """The inline-code language ``program`` runs (see :mod:`hookpact.shell.programs.interpreters`)."""
+    from hookpact.shell.programs import canonical
+    from hookpact.shell.programs.interpreters import language_of as catalogue_language
+
+    return catalogue_language(canonical(program))
 
 
 def code_may_write(language: str | None, code: str) -> str | None:
@@ -106,6 +105,12 @@ def python_may_write(code: str) -> str | None:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "could not be parsed"
+    return _python_tree_reason(tree)
+
+
+def _python_tree_reason(tree: Any) -> str | None:
+    import ast
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -200,3 +205,119 @@ def sql_may_write_elsewhere(sql: str) -> bool:
     return any(token in lowered for token in ("attach", ".output", ".once", ".save", ".backup", "vacuum into",
                                               ".shell", ".system", "load_extension", "writefile", "edit(",
                                               ".open", ".clone", ".excel", ".log"))
+
+
+# --- shell commands inside code -----------------------------------------------------------------------
+
+#: Python calls that run a shell command given as a literal: module -> functions.
+PYTHON_RUNNERS = {"os": frozenset({"system", "popen"}),
+                  "subprocess": frozenset({"run", "call", "check_call", "check_output", "Popen", "getoutput",
+                                           "getstatusoutput"})}
+#: Other languages: a call (or quoting) that runs a literal shell command. Group ``cmd`` is the command.
+_RUNNER_PATTERNS: dict[str, tuple[str, ...]] = {
+    "perl": (r"\b(?:system|exec)\s*\(?\s*(?P<q>[\"'])(?P<cmd>(?:(?!(?P=q))[^\\]|\\.)*)(?P=q)\s*\)?",
+             r"`(?P<cmd>[^`]*)`", r"\bqx\s*[({](?P<cmd>[^)}]*)[)}]"),
+    "ruby": (r"\b(?:system|exec|spawn)\s*\(?\s*(?P<q>[\"'])(?P<cmd>(?:(?!(?P=q))[^\\]|\\.)*)(?P=q)\s*\)?",
+             r"`(?P<cmd>[^`]*)`", r"%x\s*[({](?P<cmd>[^)}]*)[)}]"),
+    "php": (r"\b(?:system|shell_exec|exec|passthru)\s*\(\s*(?P<q>[\"'])(?P<cmd>(?:(?!(?P=q))[^\\]|\\.)*)(?P=q)"
+            r"\s*\)", r"`(?P<cmd>[^`]*)`"),
+    "node": (r"\brequire\s*\(\s*(?P<r>[\"'])child_process(?P=r)\s*\)\s*\.\s*(?:execSync|exec)\s*\(\s*"
+             r"(?P<q>[\"'`])(?P<cmd>(?:(?!(?P=q))[^\\$]|\\.)*)(?P=q)\s*\)",),
+}
+
+
+def commands_in(language: str | None, code: str) -> tuple[list[str], str | None]:
+    """(literal shell commands ``code`` runs, why the rest of it may write files or None).
+
+    ``python3 -c 'import os; os.system("ls")'`` is the shell command ``ls`` and nothing else,
+    so the analyser decides it as ``ls``; a command built at run time stays a reason.
+    """
+    if language == "python":
+        return _python_commands(code)
+    commands: list[str] = []
+    rest = code
+    for pattern in _RUNNER_PATTERNS.get(language or "", ()):
+        for match in re.finditer(pattern, rest):
+            commands.append(match.group("cmd"))
+        rest = re.sub(pattern, "0", rest)
+    return commands, code_may_write(language, rest)
+
+
+def _python_commands(code: str) -> tuple[list[str], str | None]:
+    import ast
+    import shlex
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [], "could not be parsed"
+    commands: list[str] = []
+
+    class Runners(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> Any:
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                    func.attr in PYTHON_RUNNERS.get(func.value.id, ()) and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    commands.append(first.value)
+                    return ast.Constant(None)
+                if isinstance(first, (ast.List, ast.Tuple)) and all(
+                        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in first.elts):
+                    commands.append(shlex.join([e.value for e in first.elts]))  # type: ignore[attr-defined]
+                    return ast.Constant(None)
+            return self.generic_visit(node)
+
+    tree = Runners().visit(tree)
+    if not commands:
+        return [], _python_tree_reason(tree)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            node.names = [a for a in node.names if not (a.name in PYTHON_RUNNERS and a.asname is None
+                                                        and a.name not in used)] or [ast.alias("sys")]
+    return commands, _python_tree_reason(tree)
+
+
+_AWK_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def awk_actions(program: str) -> tuple[list[str], list[str], str | None]:
+    """(shell commands an awk program runs, files it writes, why else it may write or None)."""
+    strings: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        strings.append(match.group(0)[1:-1].replace('\\"', '"').replace("\\\\", "\\"))
+        return f"\x00{len(strings) - 1}\x00"
+
+    text = _AWK_STRING.sub(hide, program)
+    literal = r"\x00(\d+)\x00"
+    commands: list[str] = []
+    outputs: list[str] = []
+    reason: str | None = None
+    for match in re.finditer(r"\bsystem\s*\(\s*(" + literal + r")?\s*(\))?", text):
+        if match.group(2) is not None and match.group(3):
+            commands.append(strings[int(match.group(2))])
+        else:
+            reason = "runs a command built at run time (system)"
+    for match in re.finditer(r"(" + literal + r")?\s*\|(?!\|)\s*(getline)?", text):
+        if match.start() > 0 and text[match.start() - 1] == "|":
+            continue
+        if match.group(3):  # "cmd" | getline
+            if match.group(2) is not None:
+                commands.append(strings[int(match.group(2))])
+            else:
+                reason = "reads from a command built at run time (| getline)"
+            continue
+        after = re.match(r"\s*" + literal, text[match.end():])
+        if after is not None:
+            commands.append(strings[int(after.group(1))])
+        else:
+            reason = "pipes into a command built at run time"
+    for statement in re.finditer(r"\bprintf?\b[^;{}\n]*", text):
+        for redirect in re.finditer(r">>?\s*(" + literal + r")?", statement.group(0)):
+            if redirect.group(2) is not None:
+                outputs.append(strings[int(redirect.group(2))])
+            else:
+                reason = "writes to a file named at run time"
+    return commands, outputs, reason

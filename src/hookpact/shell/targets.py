@@ -193,6 +193,24 @@ class Resolver:
         trees: list[Tree] = []
         if write.kind == "patch":
             return self.resolve_patch(write), trees
+        if write.kind == "worktree":  # ``git stash pop``: whichever files of the work tree git rewrites
+            for cwd in write.cwds or (None,):
+                top = git_toplevel(cwd) if cwd else None
+                if top is None:
+                    self.fail("target", f"{write.program} rewrites files of a work tree hookpact cannot locate", write)
+                    continue
+                # git rewrites tracked files; .git is its own, and hookpact's .claude files are never stashed
+                # or reset by an agent (the file tools refuse to change them in the first place)
+                try:
+                    entries = sorted(os.listdir(top))
+                except OSError:
+                    self.fail("target", f"{write.program} rewrites files of a work tree hookpact cannot list", write)
+                    continue
+                for entry in entries:
+                    if entry not in (".git", ".claude"):
+                        path = os.path.join(top, entry)
+                        self.plain(path, cwd, write, path, tops=tops, trees=trees)
+            return tops, trees
         expansions = write.word.expand(self.home)
         if expansions is None:
             self.fail("target", f"{write.program} writes to {write.word.shape()!r}, which is only known when the "
@@ -540,3 +558,4 @@ def resolve_all(writes: Sequence[Write], *, env: Mapping[str, str], home: str | 
             tops.extend(resolver.descendants(tree) or [])
         out.append((write, tops))
     return out, resolver.unresolved
+
