@@ -16,7 +16,7 @@ import pytest
 
 from hookpact.core.log import read_runs
 from hookpact.hooks.registry import HOOKS
-from hookpact.installer import launcher, settings
+from hookpact.installer import launcher
 
 pytestmark = pytest.mark.e2e
 

@@ -214,7 +214,7 @@ def test_the_scope_guard_denies_writes_to_the_audit_key_and_log(hermetic_env: An
 
 
 def test_an_xdg_data_dir_is_protected_too(tmp_path: Path) -> None:
-    from hookpact.contracts.engine import protected_reason
+    from hookpact.contracts.check import protected_reason
 
     data = str(tmp_path / "xdg" / "hookpact")
     assert protected_reason(f"{data}/audit-1.initial.key", "/repo", "/home/u", "/state", data) is not None
@@ -223,7 +223,7 @@ def test_an_xdg_data_dir_is_protected_too(tmp_path: Path) -> None:
 
 
 def test_the_default_data_dir_is_protected_even_when_a_guard_does_not_pass_it() -> None:
-    from hookpact.contracts.engine import protected_reason
+    from hookpact.contracts.check import protected_reason
 
     why = protected_reason("/home/u/.local/share/hookpact/audit-1.key", "/repo", "/home/u", "/state")
     assert why is not None and "audit key" in why

@@ -9,7 +9,7 @@ import pytest
 
 from hookpact.core.paths import canonical_target
 from hookpact.shell import targets as shell_targets
-from hookpact.shell.targets import Resolver, harmless, patch_files, protected_below, subtree_covered
+from hookpact.shell.targets import Resolver, harmless, patch_files, subtree_covered
 
 from .conftest import Shell
 
@@ -125,16 +125,6 @@ def test_unusable_paths_are_unresolved(sh: Shell) -> None:
     analysis = sh.analysis("touch ~/x")
     assert resolver.resolve(analysis.writes[0]) == ([], [])
     assert [u.kind for u in resolver.unresolved] == ["target"]  # HOME unknown
-
-
-def test_protected_files_below_a_tree_are_found_without_listing_it(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    (root / ".claude" / "contracts").mkdir(parents=True)
-    (root / ".claude" / "settings.json").write_text("{}")
-    top = canonical_target(str(root / ".claude"), "/")
-    found = {t.raw for t in protected_below(top, str(root), None, str(tmp_path / "state"))}
-    assert found == {str(root / ".claude" / "settings.json"), str(root / ".claude" / "contracts")}
-    assert protected_below(canonical_target(str(root / "src"), "/"), str(root), None, "/nowhere") == []
 
 
 def rule(pattern: str, index: int = 0, absolute: bool = False) -> dict[str, object]:

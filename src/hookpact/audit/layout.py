@@ -4,7 +4,7 @@
                             segments), anchors.jsonl, head.json, .lock, spill/
 ``<data>/``                 audit-<kid>.key (the current, evolving key), audit-<kid>.initial.key
 Both directories are created 0700 and every file 0600; the scope guard denies agents writes
-to either (contracts/engine.py ``protected_reason``).
+to either (contracts/check.py ``protected_reason``).
 """
 
 from __future__ import annotations

@@ -271,7 +271,7 @@ def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Un
     The path arguments of a program hookpact does not know come back as unresolved items when the
     contract would refuse them (the program may or may not write there; the policy decides).
     """
-    from hookpact.contracts import engine
+    from hookpact.contracts import check
     from hookpact.shell import targets as shell_targets
     from hookpact.shell.model import Unresolved as Item
     from hookpact.shell.scratch import scratch
@@ -284,7 +284,7 @@ def settle_writes(analysis: Analysis, judge: Judge, ctx: HookContext) -> list[Un
     for write in analysis.writes:
         if not links and scratch(write, ctx.env, judge.home, judge.cset["root"]):
             paths = [t for t, _p in write.word.expand(judge.home) or []]
-            if not any(engine.first_match(forbidden, p, judge.cset["root"], ignore_case=True) for p in paths):
+            if not any(check.first_match(forbidden, p, judge.cset["root"], ignore_case=True) for p in paths):
                 continue
         if write.kind == "unknown-program":
             resolver = shell_targets.Resolver(env=ctx.env, home=judge.home, deadline=ctx.deadline)

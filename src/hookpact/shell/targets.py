@@ -413,35 +413,6 @@ class Resolver:
         return out
 
 
-def protected_below(top: Target, root: str, home: str | None, state_dir: str,
-                    data_dir: str | None = None) -> list[Target]:
-    """hookpact's own files that exist below ``top`` (for a recursive target by an agent without a contract).
-
-    Exact and cheap: the protected locations are few and known, so they are looked up
-    instead of listing a possibly huge tree.
-    """
-    from hookpact.contracts import engine
-
-    candidates = [os.path.join(root, rel) for rel in engine.PROTECTED_FILES]
-    candidates += [os.path.join(root, rel.rstrip("/")) for rel in engine.PROTECTED_DIRS]
-    from hookpact.core import config
-
-    candidates += [path for _, path in config.team_files(root)]
-    if home:
-        candidates += [os.path.join(home, rel) for rel in engine.PROTECTED_HOME_FILES]
-    candidates.append(state_dir)
-    if data_dir:
-        candidates.append(data_dir)
-    found = []
-    for candidate in candidates:
-        folded = nfc(candidate).casefold()
-        if not any(folded.startswith(form.casefold().rstrip("/") + "/") for form in top.forms):
-            continue
-        if os.path.lexists(candidate):
-            found.append(Target(candidate, printable(candidate), (nfc(candidate),)))
-    return found
-
-
 def _literal_prefix(pattern: str) -> list[str] | None:
     """The components of a contract glob before its first wildcard; None if it can match at any depth."""
     text = pattern[2:] if pattern.startswith("./") else pattern
