@@ -118,8 +118,8 @@ def runaway_events(project: Path) -> dict[str, bytes]:
 
 def time_once(command: str, stdin: bytes, env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(["/bin/sh", "-c", command], input=stdin, env=env, cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.run(["/bin/sh", "-c", command], input=stdin, env=env, cwd=cwd, capture_output=True,
+                          check=False)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{command!r} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
