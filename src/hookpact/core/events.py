@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing_extensions import NotRequired
 
     class HookEvent(TypedDict):
-        """Fields common to every event (../shared/PROTOCOL.md §3)."""
+        """Fields common to every event (docs/hook-protocol.md)."""
 
         session_id: str
         transcript_path: NotRequired[str]

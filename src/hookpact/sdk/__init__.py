@@ -14,7 +14,7 @@ registered with ``on_failure="block"`` and also turn their own failures into a d
 raising or slow callback never lets a tool through. Runs are logged to the same hook-run
 log and audit trail as command hooks, marked ``origin: "sdk"``.
 
-Two SDK facts shape this (../shared/PROTOCOL.md §10): SessionStart/SessionEnd callbacks are
+Two SDK facts shape this (docs/hook-protocol.md): SessionStart/SessionEnd callbacks are
 never called, and PostToolBatch is not an SDK hook event. Hooks on those events are left out
 here; keep them by also loading the project's settings (``setting_sources=["project"]`` after
 ``hookpact install``), which runs them as command hooks beside the callbacks.
