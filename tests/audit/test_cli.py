@@ -42,7 +42,10 @@ def populated(make_writer: Callable[..., AuditWriter], state: Path) -> AuditWrit
 
 
 def run(capsys: Capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(["audit", *argv])
+    try:
+        code = main(["audit", *argv])
+    except SystemExit as exc:  # refused while the arguments are read (cli/args.py): a usage error
+        code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -111,7 +114,7 @@ def test_query_filters(capsys: Capsys, populated: AuditWriter, args: list[str], 
 def test_bad_filters_are_errors(capsys: Capsys, populated: AuditWriter) -> None:
     assert run(capsys, "query", "--decision", "maybe")[0] == 1
     code, _, err = run(capsys, "query", "--since", "yesterday")
-    assert code == 1 and "cannot read the time" in err
+    assert code == 2 and "cannot read the time" in err
 
 
 def test_relative_times() -> None:
@@ -308,7 +311,7 @@ def test_a_terminal_gets_an_aligned_coloured_table() -> None:
 @pytest.mark.parametrize("bad", ["2026-13-45", "2026-02-30T10:00", "2026-11-21T25:00"])
 def test_impossible_dates_are_refused(capsys: Capsys, populated: AuditWriter, bad: str) -> None:
     code, out, err = run(capsys, "tail", "--since", bad)
-    assert code == 1 and out == "" and "not a real date" in err
+    assert code == 2 and out == "" and "not a real date" in err
 
 
 def test_since_follows_the_chain_not_the_clock(capsys: Capsys, make_writer: Callable[..., AuditWriter],
