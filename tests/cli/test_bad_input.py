@@ -88,6 +88,8 @@ ROWS: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ("audit", "key", "status"): [("--bogus", "unrecognized")],
     ("audit", "export"): [("", "--otlp"), ("--otlp http://127.0.0.1:9 --batch abc", "invalid int")],
     ("audit", "report"): [("", "--html"), ("--html {dir}/r.html --since 2026-13-45", "2026-13-45")],
+    ("allow",): [("ls --ttl 10m", "--once"), ("'' --once", "empty"), ("ls --once --ttl abc", "ttl")],
+    ("serve",): [("--idle abc", "invalid float"), ("--stop --status", "not allowed")],
     ("metrics",): [("--since 2026-13-45", "2026-13-45"), ("--max-label-values abc", "invalid int")],
 }
 

@@ -155,7 +155,7 @@ def run(root: str, home: str, tool: str, tool_input: dict[str, Any], agent: str)
                "HOOKPACT_DATA_DIR": os.path.join(scratch, "data"), "HOOKPACT_LAUNCHER": launcher_path}
         for _, entry in installed_handlers(root, home, tool):
             command = entry["command"]
-            name = doctor.hook_name(command) or "?"
+            name = doctor.handler_label("PreToolUse", command)
             timeout = float(entry.get("timeout") or 600)
             started = time.monotonic()
             try:
