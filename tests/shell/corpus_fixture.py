@@ -46,11 +46,14 @@ class CorpusProject:
                 "tool_input": {"command": self.fill(row["command"])}, "tool_use_id": f"toolu_{row['id']}"}
 
     def installed_command(self) -> str:
+        from hookpact.hooks.registry import matches
+
         settings = json.loads((self.repo / ".claude" / "settings.json").read_text())
-        for group in settings["hooks"]["PreToolUse"]:
+        for group in settings["hooks"]["PreToolUse"]:  # the dispatcher that runs the Bash guard
             for handler in group["hooks"]:
-                if "bash_guard" in handler.get("command", "") and "Bash" in group.get("matcher", ""):
-                    return str(handler["command"])
+                command = str(handler.get("command", ""))
+                if matches(group.get("matcher"), "Bash") and "--gated" not in command:
+                    return command
         raise AssertionError("hookpact install wrote no Bash guard")
 
     def run_installed(self, event: dict[str, Any]) -> dict[str, Any] | None:
