@@ -105,7 +105,7 @@ def test_a_killed_server_fails_the_next_enforced_call_closed_and_a_restart_recov
     records = audit_records(e2e_home)
     written = {r["paths"][0] for r in records if r["event"] == "PostToolUse" and r.get("paths")}
     assert {str(first), str(third)} <= written and str(second) not in written
-    verify = hookpact_cli(e2e_home, "audit", "verify")
+    verify = hookpact_cli(e2e_home, "audit", "verify", *held_keys(e2e_home))
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
@@ -180,6 +180,13 @@ def test_eight_parallel_sessions_lose_no_audit_record(
     assert set(outcomes) == set(issued)
     assert all(len(found) == 1 for found in outcomes.values()), outcomes
     assert len({r["session"] for r in records if r["event"] == "SessionStart"}) == 9
-    verify = hookpact_cli(e2e_home, "audit", "verify")
+    verify = hookpact_cli(e2e_home, "audit", "verify", *held_keys(e2e_home))
     assert verify.returncode == 0 and verify.stdout.splitlines()[-1] == "verify: OK", verify.stdout + verify.stderr
     assert state.alive(user_env(e2e_home)) is not None  # still up
+
+
+def held_keys(home: Path) -> list[str]:
+    """``--key FILE`` for every verification key `hookpact install` handed out in ``home``."""
+    keys = sorted(home.glob("hookpact-audit-*.verify.key"))
+    assert keys, f"install handed out no verification key in {home}"
+    return [arg for key in keys for arg in ("--key", str(key))]

@@ -221,7 +221,11 @@ def _bases(base: str, root: str, home: str | None, state_dir: str, data_dir: str
     if base == "package":
         return [package_dir()]
     if base == "prefix":
-        return list(dict.fromkeys((sys.prefix, sys.exec_prefix)))
+        # Without site (the dispatcher runs with -S) sys.prefix is the base interpreter's, not the
+        # venv's: the venv is found from the interpreter's path, as site.venv() would find it.
+        venv = os.path.dirname(os.path.dirname(sys.executable))
+        venvs = [venv] if os.path.isfile(os.path.join(venv, "pyvenv.cfg")) else []
+        return list(dict.fromkeys((*venvs, sys.prefix, sys.exec_prefix)))
     raise ValueError(f"unknown base {base!r}")
 
 
