@@ -93,6 +93,18 @@ def test_a_record_with_a_traceparent_joins_claude_codes_trace(
     assert (span["trace_id"], span["parent"]) == ("0459bce9294ee149918bf9ca0428e8fb", "215f50a4782c5837")
 
 
+def test_a_decision_with_a_traceparent_sits_under_claude_codes_span_not_hookpacts_tool_span(
+        make_writer: Callable[..., AuditWriter], state: Path, receiver: OtlpReceiver) -> None:
+    parent = "00-0459bce9294ee149918bf9ca0428e8fb-215f50a4782c5837-01"
+    decision = {"ts": "2026-11-21T00:40:16.000Z", "event": "PreToolUse", "hook": "scope", "session": "s1",
+                "agent": "main", "tool": "Write", "tool_use_id": "toolu_1", "decision": "deny", "hook_ms": 1.5,
+                "traceparent": parent}
+    make_writer().append([decision])
+    export.export(str(state), receiver.url)
+    (span,) = receiver.spans
+    assert (span["trace_id"], span["parent"]) == ("0459bce9294ee149918bf9ca0428e8fb", "215f50a4782c5837")
+
+
 def test_failures_are_retried_then_reported_without_moving_the_cursor(
         make_writer: Callable[..., AuditWriter], state: Path, receiver: OtlpReceiver,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -137,3 +137,20 @@ def test_secret_named_fields_are_redacted_whatever_their_value() -> None:
     assert json.loads(rec["input_text"]) == {"host": "db", "password": "[REDACTED:field]",
                                              "api_key": "[REDACTED:field]", "n": 3}
     assert json.loads(rec["output_text"]) == {"token": "[REDACTED:field]"}
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_an_event_record_keeps_a_valid_traceparent_and_only_that() -> None:
+    assert from_event(post(), {"TRACEPARENT": TRACEPARENT}, NOW)["traceparent"] == TRACEPARENT
+    assert "traceparent" not in from_event(post(), {"TRACEPARENT": TRACEPARENT.replace("-01", "-1")}, NOW)
+    assert "traceparent" not in from_event(post(), {}, NOW)
+
+
+def test_a_hook_run_record_keeps_the_runs_valid_traceparent() -> None:
+    run = {"hook": "scope", "event": "PreToolUse", "outcome": "deny", "decision": "deny", "tool_use_id": "t"}
+    rec = from_run({**run, "traceparent": TRACEPARENT}, 1)
+    assert rec is not None and rec["traceparent"] == TRACEPARENT
+    for bad in (None, "", "00-x-y-01", 7, TRACEPARENT.upper()):
+        assert "traceparent" not in (from_run({**run, "traceparent": bad}, 1) or {})

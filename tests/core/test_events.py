@@ -12,6 +12,7 @@ from hookpact.core.events import (
     max_event_bytes,
     parse_event,
     read_bounded,
+    traceparent_of,
 )
 from tests.support import event_bytes, pre_tool_event, wire_event
 
@@ -151,3 +152,33 @@ def test_agent_of(fields: dict[str, str], expected: tuple[str, str | None]) -> N
 def test_agent_of_the_parsed_wire_event() -> None:
     raw = json.dumps({**pre_tool_event(path="/repo/a"), "agent_id": "x9", "agent_type": "auditor"}).encode()
     assert agent_of(parse_event(raw)) == ("auditor", "x9")
+
+
+TRACE = "0af7651916cd43dd8448eb211c80319c"
+SPAN = "b7ad6b7169203331"
+
+
+@pytest.mark.parametrize(("value", "kept"), [
+    (f"00-{TRACE}-{SPAN}-01", True),
+    (f"00-{TRACE}-{SPAN}-00", True),  # not sampled is still a trace context
+    (f"01-{TRACE}-{SPAN}-01", False),  # only version 00 has this exact form
+    (f"ff-{TRACE}-{SPAN}-01", False),
+    (f"00-{'0' * 32}-{SPAN}-01", False),  # all-zero ids are invalid
+    (f"00-{TRACE}-{'0' * 16}-01", False),
+    (f"00-{TRACE.upper()}-{SPAN}-01", False),  # W3C hex is lower-case
+    (f"00-{TRACE[:-1]}g-{SPAN}-01", False),
+    (f"00-{TRACE}-{SPAN}-0z", False),
+    (f"00-{TRACE}-{SPAN}-01-extra", False),
+    (f"00-{TRACE}-{SPAN}-1", False),
+    (f"00_{TRACE}_{SPAN}_01", False),
+    (f"00-{TRACE}{SPAN}--01", False),
+    (f" 00-{TRACE}-{SPAN}-01"[:55], False),
+    ("", False),
+    ("garbage", False),
+])
+def test_traceparent_is_taken_only_in_its_w3c_form(value: str, kept: bool) -> None:
+    assert traceparent_of({"TRACEPARENT": value}) == (value if kept else None)
+
+
+def test_no_traceparent_without_the_variable() -> None:
+    assert traceparent_of({}) is None

@@ -263,3 +263,10 @@ def test_failure_decision_is_none_for_enhancing_hooks() -> None:
 def test_the_project_root_is_the_launch_directory(env: dict[str, str], cwd: str, expected: str) -> None:
     ctx = HookContext.for_event({"cwd": cwd}, {"HOOKPACT_STATE_DIR": "/state", **env}, Deadline(1))
     assert (ctx.project_dir, ctx.state_dir) == (expected, "/state")
+
+
+def test_the_log_line_keeps_the_traceparent_claude_code_passed(tmp_path: Path) -> None:
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    run(ENFORCING, lambda e, c: None, state=tmp_path, env={"TRACEPARENT": parent})
+    run(ENFORCING, lambda e, c: None, state=tmp_path, env={"TRACEPARENT": "x"})
+    assert [line["traceparent"] for line in read_runs(str(tmp_path))] == [parent, None]

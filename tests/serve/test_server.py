@@ -34,8 +34,8 @@ def running(hermetic_env: Any) -> Iterator[server.Server]:
 
 
 def post(srv: server.Server, path: str, body: Any, *, token: str | None = "ours", root: str | None = None,
-         method: str = "POST") -> tuple[int, dict[str, Any]]:
-    headers = {"Content-Type": "application/json"}
+         method: str = "POST", extra: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"Content-Type": "application/json", **(extra or {})}
     if token == "ours":
         token = state.secret()
     if token:
@@ -77,6 +77,29 @@ def test_the_root_comes_from_the_header_not_the_body(running: server.Server, tmp
     event = pre_tool_event("Write", str(strict / "outside.py"), cwd=loose)
     status, answer = post(running, "/hookpact/PreToolUse", event, root=str(strict))
     assert status == 200 and answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_the_trace_context_of_a_request_is_its_header_never_the_servers_start(
+        hermetic_env: Any, tmp_path: Path) -> None:
+    from hookpact.core.log import read_runs
+
+    stale = "00-11111111111111111111111111111111-2222222222222222-01"
+    assert "TRACEPARENT" not in state.server_env({"TRACEPARENT": stale, "TRACESTATE": "a=b", "HOME": "/h"})
+    srv = server.Server(state.free_port(), state.server_env({**os.environ, "TRACEPARENT": stale}), idle=3600)
+    state.secret()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        repo = make_project(tmp_path, {"main": contract("**")})
+        event = pre_tool_event("Write", str(repo / "a.py"), cwd=repo)
+        sent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        assert post(srv, "/hookpact/PreToolUse", event, root=str(repo), extra={"traceparent": sent})[0] == 200
+        assert post(srv, "/hookpact/PreToolUse", event, root=str(repo))[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    scope = [r.get("traceparent") for r in read_runs(str(hermetic_env.state_dir)) if r.get("hook") == "scope"]
+    assert scope == [sent, None]
 
 
 def test_a_hook_past_its_deadline_denies_and_the_server_carries_on(running: server.Server, tmp_path: Path,

@@ -235,10 +235,10 @@ def map_batch(batch: list[tuple[bytes, dict[str, Any]]], resource: Any) -> Mappe
                                           instrumentation_scope=scope))
         elif rec.get("decision") is not None and rec.get("hook"):  # a hookpact decision
             span_ctx = SpanContext(trace_id, record_span_id(rid), True, flags)
-            if tool_use_id:
-                parent = SpanContext(trace_id, tool_span_id(session, tool_use_id), True, flags)
-            elif linked:
+            if linked:  # Claude Code's own span of the call: the decision sits right under it
                 parent = SpanContext(trace_id, linked[1], True, flags)
+            elif tool_use_id:
+                parent = SpanContext(trace_id, tool_span_id(session, tool_use_id), True, flags)
             else:
                 parent = None
             took = rec.get("hook_ms")

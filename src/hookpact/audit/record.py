@@ -11,7 +11,8 @@ Record fields (absent when they do not apply):
 ``hook_ms`` ``timed_out`` ``hook_error`` ``ok`` ``duration_ms`` ``error`` ``interrupted``
 ``input_sha256`` ``input_bytes`` ``output_sha256`` ``output_bytes`` ``paths`` ``calls``
 ``source`` ``end_reason`` ``message_sha256`` ``message_bytes`` ``input_text`` ``output_text``
-``spilled`` ``via`` ``src_end`` ``prev`` ``mac``.
+``spilled`` ``via`` ``src_end`` ``traceparent`` (Claude Code's W3C trace context of the call, when it
+passed one to the hook) ``prev`` ``mac``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import time
 
 from hookpact.audit.digest import sha256_hex
-from hookpact.core.events import agent_of
+from hookpact.core.events import agent_of, traceparent_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -121,6 +122,9 @@ def from_event(event: Mapping[str, Any], env: Mapping[str, str], now: float | No
     rec: dict[str, Any] = {"ts": utc_timestamp(now), "event": name}
     if env.get("HOOKPACT_ORIGIN"):  # "sdk" for hookpact.sdk callbacks; command hooks leave it out
         rec["origin"] = env["HOOKPACT_ORIGIN"]
+    traceparent = traceparent_of(env)
+    if traceparent:  # Claude Code's span of this call: the exporter makes hookpact's spans its children
+        rec["traceparent"] = traceparent
     _identity(event, rec)
     limit = _content_wanted(env)
     tool_input = event.get("tool_input")
@@ -227,6 +231,8 @@ def from_run(run: Mapping[str, Any], src_end: int) -> dict[str, Any] | None:
         rec["tool"] = run["tool"]
     if run.get("tool_use_id"):
         rec["tool_use_id"] = run["tool_use_id"]
+    if isinstance(run.get("traceparent"), str) and traceparent_of({"TRACEPARENT": run["traceparent"]}):
+        rec["traceparent"] = run["traceparent"]
     decision = run.get("decision")
     rec["decision"] = decision_word(hook, decision)
     target = run.get("target")

@@ -116,3 +116,24 @@ def agent_of(event: dict[str, Any]) -> tuple[str, str | None]:
     if agent_id is not None:
         return "", agent_id  # internal helper agents (compaction) have agent_type ""
     return "main", None
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def traceparent_of(env: Mapping[str, str]) -> str | None:
+    """The W3C ``TRACEPARENT`` Claude Code hands a hook process (with ``CLAUDE_CODE_ENABLE_TELEMETRY=1``,
+    ``CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1`` and ``CLAUDE_CODE_PROPAGATE_TRACEPARENT=1``), or None.
+
+    Only version ``00`` in its exact form is taken: ``00-<32 hex trace id>-<16 hex span id>-<2 hex flags>``,
+    lower-case, neither id all zeros. Anything else is ignored, never an error (a few string checks).
+    """
+    value = env.get("TRACEPARENT")
+    if not value or len(value) != 55 or not value.startswith("00-"):
+        return None
+    trace, span, flags = value[3:35], value[36:52], value[53:]
+    if value[35] != "-" or value[52] != "-" or not _HEX.issuperset(trace + span + flags):
+        return None
+    if trace == "0" * 32 or span == "0" * 16:
+        return None
+    return value

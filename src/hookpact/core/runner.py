@@ -15,7 +15,7 @@ from hookpact.core.budget import Deadline, run_within
 from hookpact.core.decision import Decision, deny
 from hookpact.core.dirs import project_dir, state_dir
 from hookpact.core.errors import BudgetExceeded, ContractError, HookpactError, InputError
-from hookpact.core.events import agent_of, max_event_bytes, parse_event, read_bounded
+from hookpact.core.events import agent_of, max_event_bytes, parse_event, read_bounded, traceparent_of
 from hookpact.core.log import record_run
 
 TYPE_CHECKING = False
@@ -163,6 +163,7 @@ def record(spec: HookSpec, outcome: Outcome, env: Mapping[str, str], deadline: D
         "error": None if error is None else f"{type(error).__name__}: {error}",
         "pid": os.getpid(),
         "origin": origin,
+        "traceparent": traceparent_of(env),
     })
 
 

@@ -156,6 +156,9 @@ class Handler(BaseHTTPRequestHandler):
             self._refuse(411, "Content-Length required")
             return
         env = {**self.server.env, "CLAUDE_PROJECT_DIR": root}
+        traceparent = self.headers.get("traceparent")
+        if traceparent:  # a W3C trace context header, if one is sent (the pinned CLI sends none to http hooks)
+            env["TRACEPARENT"] = traceparent.strip()
         if length < 0 or length > max_event_bytes(env):
             self._refuse(413, "event too large")
             return

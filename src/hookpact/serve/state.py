@@ -36,7 +36,9 @@ DOWN_HINT = "if-down=run:hookpact-serve--background"
 DEFAULT_IDLE = 1800.0
 #: Variables of the starting session that must not become the server's (each request brings its own root).
 SESSION_VARS = ("CLAUDE_PROJECT_DIR", "CLAUDE_ENV_FILE", "CLAUDE_CODE_SESSION_ID", "CLAUDE_PLUGIN_ROOT",
-                "CLAUDE_PLUGIN_DATA", "CLAUDE_CODE_MESSAGING_SOCKET", "CLAUDE_CODE_MESSAGING_TOKEN")
+                "CLAUDE_PLUGIN_DATA", "CLAUDE_CODE_MESSAGING_SOCKET", "CLAUDE_CODE_MESSAGING_TOKEN",
+                # the trace context of the one hook call that started the server: stale for every later request
+                "TRACEPARENT", "TRACESTATE")
 
 
 class ServeError(HookpactError):
