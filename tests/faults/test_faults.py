@@ -320,3 +320,43 @@ def test_7_a_killed_install_leaves_a_readable_settings_file(tmp_path: Path) -> N
         path.write_text('{"model": "opus"}\n')  # uninstalled again, so the next run writes
     install(root)
     assert "hookpact" in path.read_text() and json.loads(path.read_text())["model"] == "opus"
+
+
+# ------------------------------------------------------------------ item 10: the clock steps back
+
+
+def test_10_records_stamped_2h_behind_are_found_by_since_and_the_step_reported(tmp_path: Path,
+                                                                              hermetic_env: Any) -> None:
+    """Hooks write through the installed entry with the machine's clock; between them, a writer whose clock
+    is 2 h behind (the machine's clock is shared, so the step is in the stamps, not in the system clock)."""
+    from datetime import datetime, timedelta, timezone
+
+    from hookpact.audit.writer import AuditWriter
+
+    root = make_project(tmp_path, {})
+    settings = install(root)
+    env = child_env(root)
+
+    def post(n: int) -> dict[str, Any]:
+        return {**write(root, root / "a.py", tool_use_id=f"toolu_{n}"), "hook_event_name": "PostToolUse",
+                "tool_response": {"type": "create"}}
+
+    def stamp(at: datetime) -> str:
+        return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+    assert run(settings, post(1), env) == (0, None)
+    behind = datetime.now(timezone.utc) - timedelta(hours=2)
+    writer = AuditWriter(str(hermetic_env.state_dir), str(hermetic_env.home / ".local" / "share" / "hookpact"))
+    writer.append([{"ts": stamp(behind + timedelta(seconds=n)), "event": "PostToolUse", "session": "s-behind",
+                    "agent": "main", "tool": "Write", "tool_use_id": f"toolu_behind_{n}", "ok": True,
+                    "duration_ms": 1} for n in range(2)])
+    assert run(settings, post(2), env) == (0, None)
+
+    query = subprocess.run([*HOOKPACT, "audit", "query", "--format", "jsonl", "--since", "5m"],
+                           capture_output=True, text=True, env=env, timeout=60, check=False)
+    ids = [json.loads(line).get("tool_use_id") for line in query.stdout.splitlines()]
+    assert query.returncode == 0 and {"toolu_behind_0", "toolu_behind_1", "toolu_2"} <= set(ids), query
+    (handed,) = hermetic_env.home.glob("hookpact-audit-*.verify.key")
+    done = subprocess.run([*HOOKPACT, "audit", "verify", "--key", str(handed)], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0 and "clock: the time went back" in done.stdout, done.stdout + done.stderr
