@@ -282,6 +282,23 @@ def test_7_install_refuses_a_read_only_settings_file_and_keeps_crlf(tmp_path: Pa
     assert b"hookpact" in text and text.count(b"\n") == text.count(b"\r\n")
 
 
+# ------------------------------------------------------------------ item 8: a corrupt stop file
+
+
+def test_8_a_corrupt_stop_file_denies_and_status_names_it(tmp_path: Path, hermetic_env: Any) -> None:
+    root = make_project(tmp_path, {})
+    settings = install(root)
+    env = child_env(root)
+    call = pre_tool_event("Read", str(root / "a.py"), cwd=root)
+    assert verdict(run(settings, call, env)[1]) == "allow"
+    stops = hermetic_env.state_dir / "runaway" / "stops.json"
+    stops.parent.mkdir(parents=True, exist_ok=True)
+    stops.write_text('{"all": {"reason": ')
+    assert verdict(run(settings, call, env)[1]).startswith("deny")
+    status = subprocess.run([*HOOKPACT, "status"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert status.returncode == 1 and str(stops) in status.stderr and "Traceback" not in status.stderr, status
+
+
 # ------------------------------------------------------------------ item 9: single flight under churn
 
 
