@@ -314,6 +314,7 @@ def test_impossible_dates_are_refused(capsys: Capsys, populated: AuditWriter, ba
     assert code == 2 and out == "" and "not a real date" in err
 
 
+@pytest.mark.fault
 def test_since_follows_the_chain_not_the_clock(capsys: Capsys, make_writer: Callable[..., AuditWriter],
                                                state: Path, data: Path) -> None:
     """issue 17 item 10: records written while the clock was 2 h behind are not hidden by --since,

@@ -24,6 +24,8 @@ from hookpact.audit.handout import new_epoch
 from hookpact.audit.verify import verify
 from tests.support import pre_tool_event, run_hook_process
 
+pytestmark = pytest.mark.fault
+
 AUDIT = "hookpact.hooks.audit"
 RUNAWAY = "hookpact.hooks.runaway"
 

@@ -125,6 +125,7 @@ def test_a_missing_or_foreign_key_file_is_an_error_not_a_verdict(log: Path, stat
         check(state, data, key_files=[str(tmp_path / "other.key")])
 
 
+@pytest.mark.fault
 def test_a_deleted_key_state_is_never_intact(log: Path, state: Path, data: Path) -> None:
     """issue 17 item 3: with the key state gone, records cut from the end could not be seen."""
     kid = json.loads((Path(audit_dir(str(state))) / HEAD).read_bytes())["kid"]
@@ -228,6 +229,7 @@ def test_key_health_for_doctor(log: Path, state: Path, data: Path) -> None:
     assert [level for level, _, _ in key_health(str(state), str(data))] == ["error"]
 
 
+@pytest.mark.fault
 def test_a_slow_hook_s_older_stamp_is_not_a_clock_step(make_writer: Callable[..., AuditWriter], state: Path,
                                                        data: Path) -> None:
     w = make_writer()

@@ -137,6 +137,7 @@ def test_split_tail(tmp_path: Path, content: bytes, last: bytes | None, fragment
 
 # --- a lock that cannot be had --------------------------------------------------------------------
 
+@pytest.mark.fault
 def test_a_busy_lock_spills_and_the_next_writer_merges(make_writer: MakeWriter, state: Path, data: Path) -> None:
     w = make_writer(lock_wait=0.05)
     w.append([rec(1)])
@@ -330,6 +331,7 @@ def test_a_lost_head_neither_duplicates_nor_breaks_the_chain(make_writer: MakeWr
 
 # --- key state out of step with the log -------------------------------------------------------------
 
+@pytest.mark.fault
 def test_a_deleted_key_starts_a_new_key_and_says_so(make_writer: MakeWriter, state: Path, data: Path) -> None:
     w = make_writer()
     w.append([rec(1)])
@@ -345,6 +347,7 @@ def test_a_deleted_key_starts_a_new_key_and_says_so(make_writer: MakeWriter, sta
     assert report.authenticated == 1  # the handed-out epoch; nobody holds the writer's own epoch's key
 
 
+@pytest.mark.fault
 def test_a_log_cut_at_its_end_is_recorded_as_a_gap_by_the_next_write(make_writer: MakeWriter, state: Path,
                                                                      data: Path) -> None:
     w = make_writer()

@@ -39,6 +39,7 @@ def test_install_create_makes_the_directory_when_asked(tmp_path: Path) -> None:
     assert (tmp_path / "new" / ".claude" / "settings.json").is_file()
 
 
+@pytest.mark.fault
 def test_install_records_no_contracts_and_a_deleted_contract_then_denies(tmp_path: Path,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     root = make_project(tmp_path, {})
@@ -68,6 +69,7 @@ def test_accept_empty_refuses_while_contracts_exist(tmp_path: Path, capsys: pyte
     assert "nothing to accept" in capsys.readouterr().out
 
 
+@pytest.mark.fault
 def test_an_unreadable_contract_after_a_readable_one_denies(tmp_path: Path) -> None:
     root = make_project(tmp_path, {"main": contract("src/**")})
     assert hook(root, "src/x.py") == "allow"
@@ -76,6 +78,7 @@ def test_an_unreadable_contract_after_a_readable_one_denies(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("home", [None, ""])
+@pytest.mark.fault
 def test_with_home_unset_the_accounts_settings_are_still_protected(tmp_path: Path, home: str | None) -> None:
     root = make_project(tmp_path, {})
     account = pwd.getpwuid(os.getuid()).pw_dir
@@ -86,6 +89,7 @@ def test_with_home_unset_the_accounts_settings_are_still_protected(tmp_path: Pat
     assert hook(root, "src/x.py", env) == "allow"
 
 
+@pytest.mark.fault
 def test_contracts_new_records_the_agent_so_deleting_it_denies(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                                                ) -> None:
     root = make_project(tmp_path, {})

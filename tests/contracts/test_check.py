@@ -493,6 +493,7 @@ def test_protected_below_finds_existing_entries_under_a_tree(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("path", ["/somewhere/.claude/settings.json", "/x/y/.CLAUDE/hookpact.json", "/u/.claude.json",
                                   "/u/.claude/session-env/s/hook.sh"])
+@pytest.mark.fault
 def test_without_a_home_the_home_files_are_denied_wherever_they_are(tmp_path: Path, path: str) -> None:
     project = build(tmp_path, {"main": contract("/**")})
     verdict = check.check_targets(project.cset, "main", [canonical_target(path, "/")], home=None,
@@ -500,6 +501,7 @@ def test_without_a_home_the_home_files_are_denied_wherever_they_are(tmp_path: Pa
     assert verdict.rule == "protected" and "HOME is unknown" in verdict.reason
 
 
+@pytest.mark.fault
 def test_without_a_home_other_files_are_decided_by_the_contract(tmp_path: Path) -> None:
     project = build(tmp_path, {"main": contract("/**")})
     verdict = check.check_targets(project.cset, "main", [canonical_target("/u/.claude/projects/x.jsonl", "/")],
@@ -539,6 +541,7 @@ def test_the_main_thread_of_an_agent_session_falls_back_to_main(team: Project) -
 # --- vanished contracts (issue 17 item 4) --------------------------------------------------------------
 
 @pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.fault
 def test_vanished_contracts_deny_every_agent(tmp_path: Path, agent: str) -> None:
     project = build(tmp_path, {})
     project.cset = {**project.cset, "vanished": ["backend"]}

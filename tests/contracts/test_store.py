@@ -247,6 +247,7 @@ def test_a_deep_non_ascii_root_can_be_cached(tmp_path: Path, state: str) -> None
 
 # --- single flight (issue 17 item 9) -------------------------------------------------------------------
 
+@pytest.mark.fault
 def test_parallel_stale_loads_compile_once(tmp_path: Path, state: str, compiles: list[list[str]]) -> None:
     import threading
 
@@ -270,6 +271,7 @@ def test_parallel_stale_loads_compile_once(tmp_path: Path, state: str, compiles:
     assert len(compiles) == 1
 
 
+@pytest.mark.fault
 def test_a_lock_that_cannot_be_had_in_time_still_compiles(tmp_path: Path, state: str,
                                                           compiles: list[list[str]]) -> None:
     import fcntl
@@ -285,12 +287,14 @@ def test_a_lock_that_cannot_be_had_in_time_still_compiles(tmp_path: Path, state:
 
 # --- the ledger: "no contracts" is recorded, never produced by a missing file (issue 17 item 4) --------
 
+@pytest.mark.fault
 def test_a_compiled_set_records_its_agents(tmp_path: Path, state: str) -> None:
     root = make_project(tmp_path, {"backend": contract("src/**"), "main": "{"})
     load(root, state)
     assert store.read_ledger(state, str(root)) == ["backend", "main"]
 
 
+@pytest.mark.fault
 def test_contracts_that_vanish_are_marked_and_never_recorded_as_empty(tmp_path: Path, state: str) -> None:
     root = make_project(tmp_path, {"backend": contract("src/**")})
     assert "vanished" not in load(root, state)
@@ -301,6 +305,7 @@ def test_contracts_that_vanish_are_marked_and_never_recorded_as_empty(tmp_path: 
     assert load(root, state)["vanished"] == ["backend"]
 
 
+@pytest.mark.fault
 def test_a_confirmed_empty_project_is_not_vanished(tmp_path: Path, state: str) -> None:
     root = make_project(tmp_path, {"backend": contract("src/**")})
     load(root, state)

@@ -17,10 +17,12 @@ def test_home_is_home_when_set() -> None:
 
 
 @pytest.mark.parametrize("env", [{}, {"HOME": ""}, {"HOME": "relative/home"}])
+@pytest.mark.fault
 def test_without_a_usable_home_the_password_database_answers(env: dict[str, str]) -> None:
     assert dirs.home_dir(env) == pwd.getpwuid(os.getuid()).pw_dir
 
 
+@pytest.mark.fault
 def test_with_no_home_anywhere_the_answer_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing(uid: int) -> object:
         raise KeyError(uid)
@@ -29,6 +31,7 @@ def test_with_no_home_anywhere_the_answer_is_none(monkeypatch: pytest.MonkeyPatc
     assert dirs.home_dir({}) is None
 
 
+@pytest.mark.fault
 def test_state_dir_without_home_is_under_the_accounts_home() -> None:
     assert dirs.state_dir({}) == os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".local", "state", "hookpact")
 

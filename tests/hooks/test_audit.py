@@ -103,6 +103,7 @@ def test_an_unusable_state_dir_fails_open_and_says_why_on_the_record(tmp_path: P
     assert result.output is not None and "audit trail cannot be written" in result.output["systemMessage"]
 
 
+@pytest.mark.fault
 def test_a_failure_is_kept_in_the_spool_and_reported_by_the_next_write(hermetic_env: Any, tmp_path: Path) -> None:
     """The lock cannot be opened and nothing can be spilled beside the log: the record goes to the
     spool (another filesystem in production), and the next write notes the gap and merges it."""

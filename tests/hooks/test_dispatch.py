@@ -139,6 +139,7 @@ def test_an_unreadable_event_says_nothing_for_enhancers() -> None:
     assert _run(b"{not json", "PostToolUse") == (0, None)
 
 
+@pytest.mark.fault
 def test_stdin_left_open_costs_the_budget_not_claude_codes_timeout(monkeypatch: pytest.MonkeyPatch,
                                                                   hermetic_env: Any) -> None:
     """Issue 17 item 6: the event is read under the deadline; an enforcer then denies."""

@@ -12,6 +12,8 @@ import pytest
 from hookpact.core.errors import SettingsError
 from hookpact.installer import layers, settings
 
+pytestmark = pytest.mark.fault
+
 PY = "/opt/py/bin/python3"
 
 

@@ -142,6 +142,7 @@ def test_turn_ends_count_usage_and_the_hooks_refuse_tool_calls_and_prompts_at_th
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "deleted"])
+@pytest.mark.fault
 def test_an_unreadable_ledger_denies_and_resume_spend_starts_a_new_one(
         hermetic_env: Any, tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "repo"
@@ -191,6 +192,7 @@ def test_parallel_sessions_lose_no_increment(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "deleted", "not-an-object"])
+@pytest.mark.fault
 def test_a_damaged_budget_counter_denies_instead_of_resetting(hermetic_env: Any, tmp_path: Path, damage: str) -> None:
     project = tmp_path / "repo"
     _configure(project, {"budgets": {"session_tool_calls": 3}})
@@ -209,6 +211,7 @@ def test_a_damaged_budget_counter_denies_instead_of_resetting(hermetic_env: Any,
     assert not counter.exists() or damage != "deleted"  # left as found, never replaced by fresh counters
 
 
+@pytest.mark.fault
 def test_a_never_written_counter_starts_from_zero_and_a_tolerant_update_may_repair(tmp_path: Path) -> None:
     path = str(tmp_path / "c.json")
     assert locked_update(path, lambda d: d.setdefault("n", 1), 1.0) == 1
@@ -222,6 +225,7 @@ def test_a_never_written_counter_starts_from_zero_and_a_tolerant_update_may_repa
 
 
 @pytest.mark.parametrize("content", [b"{broken", b"[1]", b"\xff\xfe"])
+@pytest.mark.fault
 def test_status_and_resume_name_a_corrupt_stop_file_and_the_fix(
         hermetic_env: Any, capsys: pytest.CaptureFixture[str], content: bytes) -> None:
     path = Path(stops.stops_path(str(hermetic_env.state_dir)))
@@ -238,6 +242,7 @@ def test_status_and_resume_name_a_corrupt_stop_file_and_the_fix(
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "directory"])
+@pytest.mark.fault
 def test_status_as_a_process_prints_no_traceback_on_a_corrupt_stop_file(hermetic_env: Any, damage: str) -> None:
     path = Path(stops.stops_path(str(hermetic_env.state_dir)))
     path.parent.mkdir(parents=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from hookpact.cli.main import main as hookpact_main
 from hookpact.runaway import stops, transcript
 from tests.support.process import run_hook_process
@@ -43,6 +45,7 @@ def test_the_hook_denies_while_stopped_and_is_silent_otherwise(tmp_path: Path) -
     assert prompt is not None and prompt["decision"] == "block"
 
 
+@pytest.mark.fault
 def test_a_corrupt_stop_file_fails_closed(hermetic_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = Path(stops.stops_path(str(hermetic_env.state_dir)))
     path.parent.mkdir(parents=True)
