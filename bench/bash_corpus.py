@@ -131,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sample and --rounds must be at least 1")
     before = args.before_python
     if before is not None:
-        check = subprocess.run([before, "-c", "import hookpact"], capture_output=True, text=True, check=False)
+        try:
+            check = subprocess.run([before, "-c", "import hookpact"], capture_output=True, text=True, check=False)
+        except OSError as error:
+            parser.error(f"--before-python {before}: cannot run it ({error.strerror})")
         if check.returncode != 0:
             parser.error(f"--before-python {before}: cannot import hookpact there "
                          f"({(check.stderr.strip().splitlines() or ['not runnable'])[-1]})")
