@@ -90,7 +90,8 @@ def _git(*args: str, cwd: Path, env: dict[str, str]) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
-def build(base: Path) -> CorpusProject:
+def build(base: Path, python: str = sys.executable) -> CorpusProject:
+    """The fixture below ``base``, with hookpact installed by ``python`` (another build's, for bench/)."""
     base = Path(os.path.realpath(base))
     home, repo, origin, tmp = base / "home", base / "repo", base / "origin.git", base / "tmp"
     for directory in (home, repo, tmp):
@@ -111,7 +112,7 @@ def build(base: Path) -> CorpusProject:
     _git("push", "-q", "origin", "feature/x", cwd=repo, env=env)
     (repo / "docs" / "guide.md").write_text("docs/guide.md\nan uncommitted edit\n")
     (repo / "notes.txt").write_text("untracked\n")
-    cli = [sys.executable, "-m", "hookpact"]
+    cli = [python, "-m", "hookpact"]
     for argv in (["install", str(repo)], ["contracts", "new", "main", "--allow", "**", "--root", str(repo)]):
         done = subprocess.run([*cli, *argv], cwd=repo, env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"hookpact {' '.join(argv)}: {done.stdout}{done.stderr}"
