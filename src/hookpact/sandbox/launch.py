@@ -134,7 +134,7 @@ def forward_signals() -> list[int]:
 
     Installed before the fork, so none is lost in between; the child's exec resets them.
     """
-    import signal
+    import _signal  # the C module: ``signal`` itself imports enum, ~10 ms on every Bash call
 
     target: list[int] = []
 
@@ -146,7 +146,7 @@ def forward_signals() -> list[int]:
                 pass
 
     for name in FORWARDED_SIGNALS:
-        signal.signal(getattr(signal, name), forward)
+        _signal.signal(getattr(_signal, name), forward)
     return target
 
 
