@@ -32,18 +32,10 @@ RUNAWAY = "hookpact.hooks.runaway"
 
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (this test creates and removes a 128 KiB tmpfs)")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k,mode=0700", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"this machine cannot mount a tmpfs: {done.stderr.strip()}")
-    try:
+    from tests.support.tmpfs import small_tmpfs
+
+    with small_tmpfs(tmp_path / "small", "128k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def fill(mount: Path) -> Path:

@@ -183,18 +183,10 @@ def test_4_the_only_contract_replaced_non_atomically_never_allows(tmp_path: Path
 
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (this test creates and removes a 256 KiB tmpfs)")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"this machine cannot mount a tmpfs: {done.stderr.strip()}")
-    try:
+    from tests.support.tmpfs import small_tmpfs
+
+    with small_tmpfs(tmp_path / "small", "256k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_5_a_full_disk_spools_and_the_next_write_seals_a_gap(small_fs: Path, tmp_path: Path, hermetic_env: Any,
