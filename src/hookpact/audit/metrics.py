@@ -22,13 +22,11 @@ Metrics (prometheus_client conventions: ``_total`` counters, base units, ``hookp
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 from hookpact.audit import reader
-from hookpact.core.log import LOG_NAME
+from hookpact.core.log import iter_runs
 
 #: Upper bounds (seconds) of the duration histograms; hooks answer in ms, tools may take minutes.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -170,25 +168,16 @@ def collect(state_dir: str, flt: reader.Filter | None = None) -> Snapshot:
 
 
 def _hook_runs(state_dir: str, snap: Snapshot) -> None:
-    try:
-        fh = open(os.path.join(state_dir, LOG_NAME), "rb")  # noqa: SIM115 - closed by the with below
-    except OSError:
-        return
-    with fh:
-        for line in fh:
-            try:
-                run = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(run, dict) or not isinstance(run.get("hook"), str):
-                continue
-            hook = run["hook"]
-            outcome = "error" if run.get("outcome") == "error" else "ok"
-            snap.hook_runs[(hook, outcome)] = snap.hook_runs.get((hook, outcome), 0) + 1
-            if run.get("timed_out"):
-                snap.hook_timeouts[(hook,)] = snap.hook_timeouts.get((hook,), 0) + 1
-            if isinstance(run.get("duration_ms"), (int, float)):
-                snap.hook_durations.setdefault((hook,), _Hist()).add(max(0.0, float(run["duration_ms"])) / 1000)
+    for run in iter_runs(state_dir):
+        if not isinstance(run.get("hook"), str):
+            continue
+        hook = run["hook"]
+        outcome = "error" if run.get("outcome") == "error" else "ok"
+        snap.hook_runs[(hook, outcome)] = snap.hook_runs.get((hook, outcome), 0) + 1
+        if run.get("timed_out"):
+            snap.hook_timeouts[(hook,)] = snap.hook_timeouts.get((hook,), 0) + 1
+        if isinstance(run.get("duration_ms"), (int, float)):
+            snap.hook_durations.setdefault((hook,), _Hist()).add(max(0.0, float(run["duration_ms"])) / 1000)
 
 
 def _spend(state_dir: str) -> list[dict[str, Any]]:

@@ -6,12 +6,10 @@ histogram (buckets 2% wide, so p50/p95 are exact to within 2%), never the durati
 
 from __future__ import annotations
 
-import json
 import math
-import os
 
 from hookpact.audit import reader
-from hookpact.core.log import LOG_NAME
+from hookpact.core.log import iter_runs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -133,26 +131,17 @@ def cost_stats(records: Any) -> dict[str, Any]:
 def hook_run_stats(state_dir: str) -> dict[str, Any]:
     """Per hook: runs, failures, timeouts and their rates, p50/p95 run time, from the hook-run log."""
     runs: dict[str, dict[str, Any]] = {}
-    try:
-        fh = open(os.path.join(state_dir, LOG_NAME), "rb")  # noqa: SIM115 - closed by the with below
-    except OSError:
-        return {}
-    with fh:
-        for line in fh:
-            try:
-                run = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(run, dict) or not isinstance(run.get("hook"), str):
-                continue
-            entry = runs.setdefault(run["hook"], {"runs": 0, "failures": 0, "timeouts": 0, "_h": Histogram()})
-            entry["runs"] += 1
-            if run.get("outcome") == "error":
-                entry["failures"] += 1
-            if run.get("timed_out"):
-                entry["timeouts"] += 1
-            if isinstance(run.get("duration_ms"), (int, float)):
-                entry["_h"].add(float(run["duration_ms"]))
+    for run in iter_runs(state_dir):
+        if not isinstance(run.get("hook"), str):
+            continue
+        entry = runs.setdefault(run["hook"], {"runs": 0, "failures": 0, "timeouts": 0, "_h": Histogram()})
+        entry["runs"] += 1
+        if run.get("outcome") == "error":
+            entry["failures"] += 1
+        if run.get("timed_out"):
+            entry["timeouts"] += 1
+        if isinstance(run.get("duration_ms"), (int, float)):
+            entry["_h"].add(float(run["duration_ms"]))
     out = {}
     for hook, entry in sorted(runs.items()):
         hist: Histogram = entry.pop("_h")

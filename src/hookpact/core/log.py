@@ -16,6 +16,7 @@ from hookpact.core.dirs import open_private
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 LOG_NAME = "hook-runs.jsonl"
@@ -41,19 +42,22 @@ def record_run(state_dir: str, record: dict[str, Any]) -> bool:
     return written == len(data)
 
 
+def iter_runs(state_dir: str) -> Iterator[dict[str, Any]]:
+    """Every well-formed record in the log, streamed (a torn or foreign line is skipped)."""
+    try:
+        fh = open(log_path(state_dir), encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
+    except OSError:
+        return
+    with fh:
+        for line in fh:
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                yield item
+
+
 def read_runs(state_dir: str) -> list[dict[str, Any]]:
     """Every well-formed record in the log (a torn or foreign line is skipped)."""
-    try:
-        with open(log_path(state_dir), encoding="utf-8", errors="replace") as fh:
-            lines = fh.readlines()
-    except OSError:
-        return []
-    runs = []
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict):
-            runs.append(item)
-    return runs
+    return list(iter_runs(state_dir))
