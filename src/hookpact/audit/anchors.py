@@ -16,12 +16,12 @@ exporters (OTLP) use to get the head. Standard library only.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
 
 from hookpact.audit.layout import ACTIVE, HEAD, audit_dir, rotated_segments
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

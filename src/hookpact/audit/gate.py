@@ -10,9 +10,10 @@ place, which needs no free space. Hot path: standard library only, one ``stat`` 
 
 from __future__ import annotations
 
-import json
 import os
 import time
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -9,13 +9,13 @@ agents included; a file moved off the machine is the stronger choice (docs/audit
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
 from hookpact.audit import keys
 from hookpact.audit.layout import HEAD, audit_dir
 from hookpact.audit.writer import AuditWriter, NewEpoch
+from hookpact.core import fastjson as json
 from hookpact.core.errors import HookpactError
 
 TYPE_CHECKING = False

@@ -15,10 +15,10 @@ verification key anywhere: ``verify`` reports its records as unauthenticated.
 
 from __future__ import annotations
 
-import json
 import os
 
 from hookpact.audit.layout import key_path
+from hookpact.core import fastjson as json
 from hookpact.core.dirs import open_private
 
 TYPE_CHECKING = False

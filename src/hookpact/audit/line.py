@@ -6,11 +6,11 @@ prefixes the MAC input so an anchor can never pass as a record.
 
 from __future__ import annotations
 
-import json
 import os
 
 from hookpact.audit.digest import hmac_sha256_hex
 from hookpact.audit.record import canonical
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

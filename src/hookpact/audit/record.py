@@ -17,10 +17,10 @@ passed one to the hook) ``prev`` ``mac``.
 
 from __future__ import annotations
 
-import json
 import time
 
 from hookpact.audit.digest import sha256_hex
+from hookpact.core import fastjson as json
 from hookpact.core.events import agent_of, traceparent_of
 
 TYPE_CHECKING = False

@@ -12,13 +12,13 @@ Standard library only (hot path).
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
 
 from hookpact.audit.digest import sha256_hex
 from hookpact.audit.record import canonical, utc_timestamp
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -9,9 +9,10 @@ repository costs the same as a large one.
 
 from __future__ import annotations
 
-import json
 import os
 import re
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

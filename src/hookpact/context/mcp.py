@@ -7,8 +7,9 @@ TCP connection to its host and port opens. Nothing is spoken to the servers them
 
 from __future__ import annotations
 
-import json
 import os
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,8 +7,9 @@ edit of that file gets fresh context; an unchanged file gets none.
 
 from __future__ import annotations
 
-import json
 import os
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -21,12 +21,12 @@ window in which everything is allowed.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import hookpact
 from hookpact.core import config
+from hookpact.core import fastjson as json
 from hookpact.core.budget import run_command
 from hookpact.core.errors import ContractError
 

@@ -27,8 +27,9 @@ while any layer is broken.
 
 from __future__ import annotations
 
-import json
 import os
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ types, missing fields) becomes one :class:`InputError`, never a traceback.
 
 from __future__ import annotations
 
-import json
 import os
 
+from hookpact.core import fastjson as json
 from hookpact.core.errors import InputError
 
 TYPE_CHECKING = False

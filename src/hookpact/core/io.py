@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

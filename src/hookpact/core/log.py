@@ -8,10 +8,10 @@ disk is full.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
+from hookpact.core import fastjson as json
 from hookpact.core.dirs import open_private
 
 TYPE_CHECKING = False

@@ -17,9 +17,9 @@ Enhancing (fails open): a gate that cannot run must not keep a subagent from eve
 
 from __future__ import annotations
 
-import json
 import os
 
+from hookpact.core import fastjson as json
 from hookpact.core.decision import deny
 from hookpact.core.events import agent_of
 

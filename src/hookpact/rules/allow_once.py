@@ -9,9 +9,10 @@ rename, so two tool calls cannot both use one grant. Standard library only: the 
 
 from __future__ import annotations
 
-import json
 import os
 import time
+
+from hookpact.core import fastjson as json
 
 DIRECTORY = "allow-once"
 MAX_TTL = 24 * 3600

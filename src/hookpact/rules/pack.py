@@ -10,8 +10,9 @@ and compiled with the contracts, so the hook reads the compiled form)::
 
 from __future__ import annotations
 
-import json
 import os
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ the verdict. Tables in tests/runaway/ drive it without files or processes.
 
 from __future__ import annotations
 
-import json
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

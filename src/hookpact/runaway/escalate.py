@@ -9,10 +9,10 @@ every ``min_interval_s`` seconds; every escalation, sent or held back, is an aud
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
+from hookpact.core import fastjson as json
 from hookpact.runaway.state import locked_update
 
 TYPE_CHECKING = False

@@ -20,10 +20,10 @@ the hooks deny (``hookpact resume --spend`` starts a new ledger once a person de
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
+from hookpact.core import fastjson as json
 from hookpact.runaway.state import locked_update, read_strict
 
 TYPE_CHECKING = False

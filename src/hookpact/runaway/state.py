@@ -8,10 +8,10 @@ atomically so lock-free readers (``hookpact status``) never see half a file.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import time
 
+from hookpact.core import fastjson as json
 from hookpact.core.dirs import open_private
 from hookpact.core.errors import HookpactError
 

@@ -7,9 +7,10 @@ nothing is stopped the file does not exist, and the check is one failed ``stat``
 
 from __future__ import annotations
 
-import json
 import os
 import time
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

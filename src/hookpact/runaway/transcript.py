@@ -9,7 +9,7 @@ or ``*`` for any model).
 
 from __future__ import annotations
 
-import json
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

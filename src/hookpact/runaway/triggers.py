@@ -18,8 +18,9 @@ Each streak escalates once when it reaches its limit, and again only after it wa
 
 from __future__ import annotations
 
-import json
 import os
+
+from hookpact.core import fastjson as json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
