@@ -180,3 +180,20 @@ def test_the_process_imports_only_what_its_event_needs(tmp_path: Path) -> None:
     assert "hookpact.hooks.audit" in modules
     assert not {"hookpact.hooks.scope", "hookpact.hooks.bash_guard", "hookpact.shell.grammar", "jsonschema",
                 "hookpact.hooks.pre_edit_context"} & modules
+
+
+@pytest.mark.parametrize("matcher", ["Write|Edit", "Bash", "mcp__.*", "mcp__x.*", "Bash.*", ".*", "^Bash$",
+                                     "^(?:Write|Bash)$", "^(?!(?:Write|Edit)$).*", "Note.*Edit", "[", "a|b.*"])
+def test_matchers_answer_as_claude_code_does(matcher: str) -> None:
+    """Names-only lists match exactly; anything else is ``re.search`` (the prefix form without re)."""
+    import re
+
+    for subject in ("Write", "Edit", "Bash", "BashOutput", "mcp__x__y", "xmcp__y", "NotebookEdit", "Read", ""):
+        if all(c.isalnum() or c in "_|" for c in matcher):
+            expected = subject in matcher.split("|")
+        else:
+            try:
+                expected = re.search(matcher, subject) is not None
+            except re.error:
+                expected = False
+        assert registry.matches(matcher, subject) is expected, (matcher, subject)

@@ -6,8 +6,6 @@ and the installer, the SDK adapters and the docs all read the same table.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -120,8 +118,10 @@ HOOKS: Mapping[str, HookSpec] = {
             summary="Appends a chained, authenticated record of every tool outcome and hookpact decision "
                     "(hookpact audit).",
             # PostToolUse and PostToolUseFailure record every call that ran; a batch is recorded only
-            # for the calls that never ran (denied by a rule or another hook).
-            gates=(("PostToolBatch", "recorded_calls"),),
+            # for the calls that never ran (denied by a rule or another hook). PostToolUse's event goes
+            # to the audit's spill directory from /bin/sh and is sealed by the next write
+            # (installer/entries.py inbox_command).
+            gates=(("PostToolBatch", "recorded_calls"), ("PostToolUse", "inbox")),
         ),
         HookSpec(
             "sandbox_session",
@@ -203,7 +203,25 @@ HOOKS: Mapping[str, HookSpec] = {
 _SUBJECT_KEYS = {"SubagentStart": "agent_type", "SubagentStop": "agent_type", "SessionStart": "source",
                  "PreCompact": "trigger", "PostCompact": "trigger", "Notification": "notification_type",
                  "SessionEnd": "reason"}
-_NAMES_ONLY = re.compile(r"^[A-Za-z0-9_|]+$")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _names_only(text: str) -> bool:
+    """``A|B``: tool names and bars only, compared exactly (no ``re`` on the hot path: it costs more to
+    import than a hook's whole work)."""
+    return bool(text) and all(c in _NAME_CHARS or c == "|" for c in text)
+
+
+def _search(matcher: str, subject: str) -> bool:
+    """``re.search(matcher, subject)``; a name prefix followed by ``.*`` (``mcp__.*``) without ``re``."""
+    if matcher.endswith(".*") and _names_only(matcher[:-2]) and "|" not in matcher:
+        return matcher[:-2] in subject
+    import re
+
+    try:
+        return re.search(matcher, subject) is not None
+    except re.error:
+        return False
 
 
 def subject_of(event: Mapping[str, Any]) -> str | None:
@@ -220,12 +238,9 @@ def matches(matcher: str | None, subject: str | None) -> bool:
         return True
     if subject is None:
         return False
-    if _NAMES_ONLY.match(matcher):
+    if _names_only(matcher):
         return subject in matcher.split("|")
-    try:
-        return re.search(matcher, subject) is not None
-    except re.error:
-        return False
+    return _search(matcher, subject)
 
 
 def union(matchers: list[str | None]) -> str | None:
@@ -235,10 +250,10 @@ def union(matchers: list[str | None]) -> str | None:
     parts: list[str] = []
     for matcher in matchers:
         text = matcher or ""
-        for part in (text.split("|") if _NAMES_ONLY.match(text) else [text]):
+        for part in (text.split("|") if _names_only(text) else [text]):
             if part not in parts:
                 parts.append(part)
-    if all(_NAMES_ONLY.match(part) for part in parts):
+    if all(_names_only(part) for part in parts):
         return "|".join(parts)
     return "^(?:" + "|".join(parts) + ")$"
 
