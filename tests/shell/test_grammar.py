@@ -41,3 +41,22 @@ def test_the_fallback_import_works_when_the_direct_load_cannot(monkeypatch: pyte
     monkeypatch.delitem(sys.modules, "tree_sitter._binding", raising=False)
     assert grammar.parser().parse(b"ls").root_node.type == "program"
     assert "parser" in grammar._CACHE
+
+
+def test_loading_the_grammar_leaves_re_unimported_and_re_compile_working() -> None:
+    """py-tree-sitter's init takes ``re.compile``; hookpact hands it a stand-in so a Bash call does not pay
+    for importing ``re``, and the stand-in still compiles when called."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom hookpact.shell import grammar\n"
+            "root = grammar.parse('echo 1 > out.txt')\n"
+            "assert 're' not in sys.modules, 'grammar imported re'\n"
+            "assert root.type == 'program' and root.child_count == 1\n"
+            "import tree_sitter._binding as b\n"
+            "import re\n"
+            "assert sys.modules['re'] is re and hasattr(re, 'fullmatch')\n")
+    result = subprocess.run([sys.executable, "-I", "-S", "-c",
+                             f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}\n" + code],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -25,13 +25,13 @@ cannot be used to slip past them. Hot path: standard library only, no ``dataclas
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from hookpact.core.paths import case_insensitive_fs, nfc, relative_to
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterable, Sequence
     from typing import Any, Literal
 
@@ -312,22 +312,88 @@ def protected_reason(path: str, root: str, home: str | None, state_dir: str,
 
 # --- matching contracts ----------------------------------------------------------------------------
 
-_REGEX_CACHE: dict[tuple[str, bool], re.Pattern[str]] = {}
+class _Literal:
+    """A compiled glob that is a literal path (``src/backend/**`` is ``^src/backend/``), matched without
+    ``re``: importing it costs a hook more than its whole decision. ``match`` answers exactly as the
+    regex would; a subject it cannot be sure of (not ASCII, under case folding) goes to the regex."""
+
+    __slots__ = ("literal", "tails", "ignore_case", "source")
+
+    def __init__(self, literal: str, tails: tuple[str, ...], ignore_case: bool, source: str) -> None:
+        self.literal = literal.lower() if ignore_case else literal
+        self.tails = tails  # what may follow the literal: "/..." ("/" prefix), "" (the end)
+        self.ignore_case = ignore_case
+        self.source = source
+
+    def match(self, subject: str) -> bool:
+        if self.ignore_case:
+            if not subject.isascii():
+                return _compile(self.source, True).match(subject) is not None
+            subject = subject.lower()
+        if not subject.startswith(self.literal):
+            return False
+        rest = subject[len(self.literal):]
+        return any(rest.startswith("/") if tail == "/" else rest == tail for tail in self.tails)
 
 
-def _regex(source: str, ignore_case: bool) -> re.Pattern[str]:
+#: How a compiled glob may end after its literal part, and what may then follow it in a subject.
+_LITERAL_TAILS = (("/?\\Z", ("", "/")), ("(?:/|\\Z)", ("", "/")), ("\\Z", ("",)), ("/", ("/",)))
+_REGEX_META = frozenset(".^$*+?{}[]()|\\")
+
+
+def _literal(source: str, ignore_case: bool) -> _Literal | None:
+    """The literal form of a compiled glob's regex (``^`` + escaped literal + a known tail), or None."""
+    if not source.startswith("^"):
+        return None
+    ending = next(((tail, follows) for tail, follows in _LITERAL_TAILS if source.endswith(tail)), None)
+    if ending is None:
+        return None
+    body, follows = source[1:-len(ending[0])], ending[1]
+    literal = []
+    escaped = False
+    for char in body:
+        if escaped:
+            if char.isalnum():
+                return None  # \d, \Z ...: a class, not a character
+            literal.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _REGEX_META:
+            return None
+        else:
+            literal.append(char)
+    text = "".join(literal)
+    if escaped or not text or (ignore_case and not text.isascii()):
+        return None
+    return _Literal(text, follows, ignore_case, source)
+
+
+_REGEX_CACHE: dict[tuple[str, bool], Any] = {}
+
+
+def _strict(source: str) -> str:
+    # A file name may hold any character but '/' and NUL: '.' must match a newline
+    # (or '**/secret*' misses 'src/a\nb/secret'), and the end anchor must be the real
+    # end ('$' also matches before a final newline, so 'a/b' would allow 'a/b\n').
+    for tail, strict in (("(?:/|$)", "(?:/|\\Z)"), ("/?$", "/?\\Z")):
+        if source.endswith(tail):
+            return source[: -len(tail)] + strict
+    return source
+
+
+def _compile(source: str, ignore_case: bool) -> re.Pattern[str]:
+    import re
+
+    return re.compile(_strict(source), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def _regex(source: str, ignore_case: bool) -> _Literal | re.Pattern[str]:
+    """The matcher for one compiled glob: its literal form where it has one, else the regex."""
     key = (source, ignore_case)
     compiled = _REGEX_CACHE.get(key)
     if compiled is None:
-        # A file name may hold any character but '/' and NUL: '.' must match a newline
-        # (or '**/secret*' misses 'src/a\nb/secret'), and the end anchor must be the real
-        # end ('$' also matches before a final newline, so 'a/b' would allow 'a/b\n').
-        text = source
-        for tail, strict in (("(?:/|$)", "(?:/|\\Z)"), ("/?$", "/?\\Z")):
-            if text.endswith(tail):
-                text = text[: -len(tail)] + strict
-                break
-        compiled = re.compile(text, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+        compiled = _literal(_strict(source), ignore_case) or _compile(source, ignore_case)
         _REGEX_CACHE[key] = compiled
     return compiled
 

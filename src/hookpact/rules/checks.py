@@ -9,7 +9,6 @@ When a check cannot tell (a branch only known at run time) it assumes the worst.
 from __future__ import annotations
 
 import os
-import re
 
 from hookpact.rules import git_checks, guard_checks
 from hookpact.rules.git_checks import git_subcommand
@@ -140,7 +139,18 @@ def recursive_delete(analysis: Analysis, ctx: RuleContext, params: Mapping[str, 
                 yield f"deletes {why}", inv.excerpt if shown in inv.excerpt else f"{inv.excerpt} [{shown}]"
 
 
+def _block_device(path: str) -> bool:
+    return path.startswith("/dev/") and _re().match(BLOCK_DEVICE, path) is not None
+
+
+def _re() -> Any:
+    import re  # only where it is needed: importing it costs a hook more than its decision
+
+    return re
+
+
 def _world_writable(mode: str) -> bool:
+    re = _re()
     if re.fullmatch(r"[0-7]{3,4}", mode):
         return bool(int(mode[-1], 8) & 0o2)
     for clause in mode.split(","):
@@ -168,6 +178,7 @@ def chmod_world_writable(analysis: Analysis, ctx: RuleContext,
     for inv in analysis.invocations:
         if inv.name != "chmod":
             continue
+        re = _re()
         recursive = False
         operands: list[Word] = []
         for word in inv.args:
@@ -200,13 +211,13 @@ def block_device_write(analysis: Analysis, ctx: RuleContext,
                        params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for write in analysis.writes:
         for text, _pattern in write.word.expand(ctx.home) or []:
-            if re.match(BLOCK_DEVICE, os.path.normpath(text)):
+            if _block_device(os.path.normpath(text)):
                 yield f"writes to the device {text}", write.excerpt
     for inv in analysis.invocations:
         if inv.name and inv.name.startswith(DEVICE_FORMATTERS):
             for word in inv.args:
                 device = word.static()
-                if device and re.match(BLOCK_DEVICE, device):
+                if device and _block_device(device):
                     yield f"{inv.name} overwrites the device {device}", inv.excerpt
 
 

@@ -8,7 +8,6 @@ agent's choosing (``-c core.fsmonitor=...``, ``alias.x=!...``, ``GIT_SSH_COMMAND
 from __future__ import annotations
 
 import os
-import re
 
 from hookpact.rules.git_checks import git_calls
 from hookpact.shell.programs import canonical, git
@@ -49,6 +48,8 @@ def claude_without_hooks(analysis: Analysis, ctx: RuleContext,
 
 def _harmless_program(value: str | None) -> bool:
     """A setting's value that runs only a read-only program with plain words (``core.pager=cat``)."""
+    import re
+
     if not value or not re.fullmatch(r"[\w ./=-]+", value):
         return False
     return canonical(value.split()[0]) in READ_ONLY
@@ -92,7 +93,16 @@ def git_runs_program(analysis: Analysis, ctx: RuleContext, params: Mapping[str, 
                     yield f"stores {key} in a git config file, so later git runs execute it", inv.excerpt
 
 
-_GIT_INTERNALS = re.compile(r"(?:^|/)\.git/(?:config|hooks(?:/|$)|info/attributes)")
+def _git_internals(path: str) -> bool:
+    r"""``re.search(r"(?:^|/)\.git/(?:config|hooks(?:/|$)|info/attributes)", path)``, without re."""
+    start = 0
+    while (found := path.find(".git/", start)) >= 0:
+        rest = path[found + 5:]
+        if (found == 0 or path[found - 1] == "/") and (
+                rest.startswith(("config", "info/attributes", "hooks/")) or rest == "hooks"):
+            return True
+        start = found + 1
+    return False
 
 
 def git_internals(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -102,7 +112,7 @@ def git_internals(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any
         for text, _pattern in write.word.expand(ctx.home) or [(write.word.shape(), None)]:
             for cwd in write.cwds or (None,):
                 path = os.path.normpath(os.path.join(cwd, text)) if cwd else text
-                if not found and _GIT_INTERNALS.search(path.casefold()):
+                if not found and _git_internals(path.casefold()):
                     found = True
                     yield f"writes {path}, which makes git run programs", write.excerpt
 
@@ -110,6 +120,12 @@ def git_internals(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any
 def _option_value(args: list[Word], *names: str) -> bool:
     return any((w.static() or "") in names or any((w.static() or "").startswith(n + "=") for n in names
                                                   if n.startswith("--")) for w in args)
+
+
+def _exec_option(word: str) -> bool:
+    import re
+
+    return re.search(r"(?i)\b(exec|system):", word) is not None
 
 
 def system_control(analysis: Analysis, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -126,7 +142,7 @@ def system_control(analysis: Analysis, ctx: RuleContext, params: Mapping[str, An
             yield f"{name} stops or restarts the machine", inv.excerpt
         elif name in ("nc", "ncat", "netcat", "socat") and (
                 _option_value(args, "-e", "-c", "--exec", "--sh-exec", "--lua-exec") or
-                any(w and re.search(r"(?i)\b(exec|system):", w) for w in words)):
+                any(w and _exec_option(w) for w in words)):
             yield f"{name} hands a shell to the network", inv.excerpt
         elif name == "crontab" and not any(w in ("-l", "-r", "-e") or (w or "").startswith("-l") for w in words):
             yield "crontab replaces the user's scheduled jobs", inv.excerpt

@@ -7,6 +7,7 @@ import os
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from hookpact.shell.model import Write
 
@@ -16,13 +17,18 @@ if TYPE_CHECKING:
 SYSTEM_TEMP = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp")
 
 
+def _re() -> Any:
+    import re  # only where it is needed: importing it costs a hook more than its decision
+
+    return re
+
+
 def temp_roots(env: Mapping[str, str]) -> list[str]:
     """The shared scratch directories, each as written and resolved."""
-    import re
-
     roots: list[str] = list(SYSTEM_TEMP)
     tmpdir = env.get("TMPDIR") or ""
-    if re.fullmatch(r"/(?:private/)?var/folders/[^/]+/[^/]+/T/?", tmpdir):
+    macos = tmpdir.startswith(("/var/folders/", "/private/var/folders/"))
+    if macos and _re().fullmatch(r"/(?:private/)?var/folders/[^/]+/[^/]+/T/?", tmpdir):
         roots.append(tmpdir.rstrip("/"))
     resolved = [os.path.realpath(root) for root in roots]
     return [r for r in dict.fromkeys([*roots, *resolved]) if r != "/"]

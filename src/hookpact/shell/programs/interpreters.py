@@ -8,8 +8,6 @@ to the analyser as shell; anything else counts as a write hookpact cannot resolv
 
 from __future__ import annotations
 
-import re
-
 from hookpact.shell.programs.base import Found, parse_options, runs, suffix_word, targets, unknown
 from hookpact.shell.programs.launchers import read_at_run_time
 from hookpact.shell.words import Word
@@ -37,11 +35,17 @@ PERL_SAFE_MODULES = frozenset({"strict", "warnings", "utf8", "List::Util", "Scal
                                "MIME::Base64", "Encode", "constant", "feature", "open"})
 
 
+def _fullmatch(pattern: str, text: str) -> bool:
+    import re  # only where it is needed: importing it costs a hook more than its decision
+
+    return re.fullmatch(pattern, text) is not None
+
+
 def language_of(program: str) -> str | None:
     """The inline-code language ``program`` runs, or None (``python3.12`` counts as python)."""
     if program in LANGUAGES:
         return LANGUAGES[program]
-    if re.fullmatch(r"(?:python|pypy)[0-9.]*[a-z]?", program):
+    if program.startswith(("python", "pypy")) and _fullmatch(r"(?:python|pypy)[0-9.]*[a-z]?", program):
         return "python"
     return None
 
