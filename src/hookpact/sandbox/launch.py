@@ -134,7 +134,7 @@ def forward_signals() -> list[int]:
 
     Installed before the fork, so none is lost in between; the child's exec resets them.
     """
-    import _signal  # the C module: ``signal`` itself imports enum, ~10 ms on every Bash call
+    import _signal  # type: ignore[import-not-found]  # the C module: ``signal`` itself imports enum, ~10 ms on every Bash call
 
     target: list[int] = []
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from hookpact.sandbox import ticket
 from hookpact.sandbox.launch import SANDBOXED
 
 TYPE_CHECKING = False
@@ -43,9 +44,15 @@ def quote(text: str) -> str:
 def env_line(python: str, state_dir: str) -> str:
     """The env-file line: bash hands its command string to the launcher unless already confined."""
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py")
+    # Only a command the Bash guard gave a ticket starts Python: one without (the person's own `!`
+    # commands, the guard's read-only fast path) would run unconfined in the launcher too, so it just
+    # goes on here. The pattern is spelled so that this line, inlined into every command string,
+    # does not match itself.
+    mark = ticket.MARK.rstrip(":")
     return (f'[ -z "${{BASH_EXECUTION_STRING:-}}" ] || [ "${{{SANDBOXED}:-}}" = "$$" ] || '
-            f'exec {quote(python)} -I -S {quote(launcher)} {quote(state_dir)} "$BASH" "$BASH_EXECUTION_STRING" '
-            f"{LINE_MARK}\n")
+            f'case $BASH_EXECUTION_STRING in *"{mark}"[:]*) '
+            f'exec {quote(python)} -I -S {quote(launcher)} {quote(state_dir)} "$BASH" "$BASH_EXECUTION_STRING";; '
+            f"esac {LINE_MARK}\n")
 
 
 def is_confined(state_dir: str, session_id: str | None) -> bool:
