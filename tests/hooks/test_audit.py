@@ -112,7 +112,8 @@ def test_a_failure_is_kept_in_the_spool_and_reported_by_the_next_write(hermetic_
     assert run_hook_process(MODULE, post(tool_use_id="toolu_ok"), env).code == 0
     (state / "audit" / ".lock").unlink()
     (state / "audit" / ".lock").mkdir()  # the lock cannot be opened ...
-    (state / "audit" / "spill").write_text("")  # ... and nothing can be spilled
+    (state / "audit" / "spill").rmdir()  # the first PostToolUse made it for the shell's events ...
+    (state / "audit" / "spill").write_text("")  # ... and now nothing can be spilled
     warned = run_hook_process(MODULE, post(tool_use_id="toolu_lost"), env)
     assert warned.code == 0 and "kept in the spool" in warned.output["systemMessage"]  # type: ignore[index]
     (state / "audit" / ".lock").rmdir()
@@ -132,6 +133,7 @@ def test_a_record_kept_nowhere_is_counted_as_lost(hermetic_env: Any, tmp_path: P
     assert run_hook_process(MODULE, post(tool_use_id="toolu_ok"), env).code == 0
     (state / "audit" / ".lock").unlink()
     (state / "audit" / ".lock").mkdir()
+    (state / "audit" / "spill").rmdir()
     (state / "audit" / "spill").write_text("")
     from hookpact.audit.spool import MAX_FILES, spool_dir
 

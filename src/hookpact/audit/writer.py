@@ -25,7 +25,6 @@ it after a crash and are brought forward on the next write (never backwards).
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import time
 
@@ -42,7 +41,8 @@ from hookpact.audit.layout import (
     segment_name,
 )
 from hookpact.audit.line import parse_line, read_back, seal, seal_anchor, split_tail
-from hookpact.audit.record import canonical, from_run, utc_timestamp
+from hookpact.audit.record import canonical, from_event, from_run, utc_timestamp
+from hookpact.core import fastjson as json
 from hookpact.core.dirs import open_private
 from hookpact.core.errors import HookpactError
 from hookpact.core.log import LOG_NAME
@@ -99,6 +99,38 @@ def env_float(env: Mapping[str, str], name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value >= 0 else default
+
+
+#: A PostToolUse event its /bin/sh hook left in ``spill/`` (installer/entries.py inbox_command).
+EVENT_SUFFIX = ".event"
+
+
+def event_record(data: bytes, mtime: float) -> Record:
+    """The record for an event file: the event as Claude Code sent it, then a line with the call's
+    TRACEPARENT; stamped with the file's time, when the hook ran. A file that does not read as one
+    is recorded as what it is (its size and hash), never dropped."""
+    first, _, rest = data.partition(b"\n")
+    try:
+        event = json.loads(first)
+        meta = json.loads(rest) if rest.strip() else {}
+        if not isinstance(event, dict) or not isinstance(meta, dict):
+            raise ValueError("not an object")
+    except ValueError as exc:
+        return {"ts": utc_timestamp(mtime), "event": "audit.unreadable", "bytes": len(data),
+                "sha256": sha256_hex(data), "reason": f"a spilled event did not read as JSON: {exc}"}
+    env = {"TRACEPARENT": meta["traceparent"]} if isinstance(meta.get("traceparent"), str) else {}
+    return from_event(event, env, now=mtime)
+
+
+def _in_order(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Spill files oldest first (an event file is named by pid and call, not time)."""
+    def when(item: tuple[str, str]) -> tuple[int, str]:
+        try:
+            return os.stat(os.path.join(item[1], item[0])).st_mtime_ns, item[0]
+        except OSError:
+            return 0, item[0]
+
+    return sorted(found, key=when)
 
 
 def _write_head(path: str, payload: dict[str, Any]) -> None:
@@ -265,23 +297,28 @@ class AuditWriter:
                 continue
             try:
                 found += [(n, directory) for n in os.listdir(directory)
-                          if n.endswith(".jsonl") and n != spool.LEDGER]
+                          if n.endswith((".jsonl", EVENT_SUFFIX)) and n != spool.LEDGER]
             except OSError:
                 continue
         records: list[Record] = []
         merge: list[str] = []
         done: list[str] = []
-        for name, directory in sorted(found):
+        for name, directory in _in_order(found):
             path = os.path.join(directory, name)
             if name in merged_ids:
                 done.append(path)
                 continue
             try:
                 with open(path, "rb") as fh:
-                    lines = fh.read().splitlines()
+                    data = fh.read()
+                    mtime = os.fstat(fh.fileno()).st_mtime
             except OSError:
                 continue
-            for line in lines:
+            if name.endswith(EVENT_SUFFIX):
+                records.append({**event_record(data, mtime), "spilled": name})
+                merge.append(path)
+                continue
+            for line in data.splitlines():
                 item = parse_line(line)
                 if item is not None:
                     for field in ("seq", "prev", "mac", "step"):

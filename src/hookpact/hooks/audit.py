@@ -3,6 +3,8 @@
 PostToolUse, PostToolUseFailure, PostToolBatch (only the calls of a turn that never ran: denied by
 a permission rule or another hook; each call that ran leaves a marker file at PostToolUse that the
 batch, or the installed shell gate before it, checks),
+(PostToolUse is installed as a /bin/sh command that leaves the event in the audit's spill directory
+for the next write to seal, and starts this hook only when it cannot: installer/entries.py),
 SubagentStart/SubagentStop, SessionStart/SessionEnd and Stop. Each write also takes in the
 decisions other hookpact hooks logged since the last one (audit/writer.py), so the scope guard
 is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
@@ -89,6 +91,19 @@ def _sweep(state_dir: str) -> None:
         pass
 
 
+def open_inbox(state_dir: str) -> None:
+    """Make the spill directory where the next PostToolUse events go from /bin/sh, without Python
+    (installer/entries.py inbox_command); the writer seals them (audit/writer.py). Never raises."""
+    import os
+
+    from hookpact.audit.layout import SPILL, audit_dir
+
+    try:
+        os.makedirs(os.path.join(audit_dir(state_dir), SPILL), mode=0o700, exist_ok=True)
+    except OSError:
+        pass  # the shell finds no directory and hands the event to Python, as now
+
+
 def unrecorded_calls(state_dir: str, calls: object) -> list[Any]:
     """The batch's calls with no PostToolUse record (their markers are collected on the way)."""
     import os
@@ -126,6 +141,8 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
         raise  # the hook-run log keeps the record's fields; the next write takes them in
     if name in ("PostToolUse", "PostToolUseFailure"):
         mark_recorded(ctx.state_dir, event.get("tool_use_id"))  # on record, or in the spill/spool
+    if name == "PostToolUse":
+        open_inbox(ctx.state_dir)
     if status == "spilled":
         return None  # contention: the next writer merges it
     section = _section(ctx)

@@ -50,6 +50,51 @@ def recorded_calls_gate() -> str:
     )
 
 
+#: Longest ``"tool_use_id":"<id>"`` the inbox takes (ids of at most 128 characters, as hooks/audit.py).
+_ID_MATCH_MAX = 16 + 128 + 1
+
+
+#: inbox_command's /bin/sh, one line; ``{...}`` are filled in, ``{{``/``}}`` are the shell's braces.
+_INBOX = (
+    'in=$(cat); s=${{HOOKPACT_STATE_DIR:-}}; [ -n "$s" ] || case ${{XDG_STATE_HOME:-}} in '
+    '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${{HOME:+$HOME/.local/state/hookpact}}; {macos};; esac; '
+    'd=$s/{audit}/{spill}; r=$s/{recorded}; f=$d/.e$$.tmp; '
+    'if [ -n "$s" ] && [ -d "$d" ] && [ -d "$r" ] && [ -z "${{HOOKPACT_AUDIT_CONTENT:-}}" ] && '
+    '[ -z "${{HOOKPACT_NO_INBOX:-}}" ]; then umask 077; '
+    """if printf '%s\\n' "$in" 2>/dev/null > "$f"; then """
+    """i=$(grep -o '"tool_use_id":"[A-Za-z0-9_-]*"' "$f" 2>/dev/null); """
+    "[ ${{#i}} -le {id_max} ] || i=; "
+    # Two ids (one nested in the tool's input or output): Python reads the event's own.
+    'case $i in *"\n"*) i=;; *) i=${{i#\\"tool_use_id\\":\\"}}; i=${{i%\\"}};; esac; '
+    "t=${{TRACEPARENT:-}}; case $t in *[!0-9a-f-]*) t=;; esac; [ ${{#t}} -le 64 ] || t=; "
+    """if [ -n "$i" ] && printf '{{"traceparent":"%s"}}\\n' "$t" 2>/dev/null >> "$f" && """
+    # printf, not ':': a redirection that fails on a special builtin ends the shell.
+    """mv -f "$f" "$d/e$$-$i.event" 2>/dev/null && printf '' 2>/dev/null > "$r/$i"; then exit 0; fi; """
+    'rm -f "$f" 2>/dev/null; fi; fi; '
+    """printf '%s\\n' "$in" | {{ """
+)
+
+
+def inbox_command(run: str) -> str:
+    """/bin/sh for PostToolUse, the one event every tool call that ran has: the event goes into the
+    audit's spill directory as it came (``e<pid>-<tool_use_id>.event``, then a line with the call's
+    TRACEPARENT), and the call's marker is left for the batch gate; the next audit write seals it into
+    the log (audit/writer.py), at the latest when the turn ends (Stop). No Python on the way, so a call
+    costs one shell here, not an interpreter.
+
+    Python (``run``, given the event on stdin) records it instead whenever this cannot be done exactly:
+    no state, spill or marker directory yet (the first call makes them), not exactly one
+    ``tool_use_id`` in the event, content capture on (``HOOKPACT_AUDIT_CONTENT``: its text is
+    redacted in Python), ``HOOKPACT_NO_INBOX`` set, or a write that fails (a full disk: Python's
+    writer has the spool for that)."""
+    from hookpact.audit.layout import AUDIT_DIRNAME, SPILL
+    from hookpact.hooks.audit import RECORDED
+    from hookpact.installer.settings import MACOS_FALLBACK
+
+    return _INBOX.format(audit=AUDIT_DIRNAME, spill=SPILL, recorded=RECORDED, id_max=_ID_MATCH_MAX,
+                         macos=MACOS_FALLBACK.format(var="s")) + run + "; }"
+
+
 def _command(event: str, python: str | None, extra: list[str], specs: list[HookSpec] | None = None) -> str:
     """The dispatcher's command, spelled as settings.hook_command spells a hook's, plus ``-S``: no
     ``site`` processing (no .pth files, no import hooks they install), about a tenth of a bare
@@ -75,6 +120,8 @@ def gated_command(event: str, python: str | None, gates: list[str], extra: list[
 
     command = _command(event, python, extra, specs)
     run = f"{{ {command}; }}" if python is None else f"exec {command}"
+    if "inbox" in gates:
+        return inbox_command(command)
     if "recorded_calls" in gates:
         # The event is already read into $in: the runaway gate's drain finds an empty stdin.
         runaway = runaway_gate() if "runaway" in gates else "exit 0;"

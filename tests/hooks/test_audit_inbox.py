@@ -1,0 +1,152 @@
+"""PostToolUse without Python: the installed /bin/sh leaves the event in the audit's spill directory,
+the next write seals it; whatever it cannot do exactly, the dispatcher does as before."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookpact.audit.verify import verify
+from hookpact.audit.writer import AuditWriter
+from hookpact.core.dirs import data_dir
+from hookpact.installer import settings
+from tests.support import pre_tool_event
+
+TRACE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def post_command() -> str:
+    (group,) = settings.desired_entries(sys.executable)["PostToolUse"]
+    (handler,) = group["hooks"]
+    return str(handler["command"])
+
+
+def batch_command() -> str:
+    (group,) = settings.desired_entries(sys.executable)["PostToolBatch"]
+    return str(group["hooks"][0]["command"])
+
+
+def post(tool_use_id: str = "toolu_one", **extra: Any) -> dict[str, Any]:
+    event = pre_tool_event("Write", "/repo/a.py", hook_event_name="PostToolUse", tool_use_id=tool_use_id)
+    return {**event, "tool_response": {"type": "create"}, "duration_ms": 3, **extra}
+
+
+def run(command: str, event: dict[str, Any] | str, **env: str) -> subprocess.CompletedProcess[str]:
+    text = event if isinstance(event, str) else json.dumps(event, separators=(",", ":"))
+    return subprocess.run(["/bin/sh", "-c", command], input=text, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=60, check=False)
+
+
+def records(state: Path) -> list[dict[str, Any]]:
+    path = state / "audit" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+def hook_runs(state: Path) -> list[dict[str, Any]]:
+    path = state / "hook-runs.jsonl"
+    return [json.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+def spilled(state: Path) -> list[str]:
+    directory = state / "audit" / "spill"
+    return sorted(os.listdir(directory)) if directory.is_dir() else []
+
+
+def sync(state: Path) -> None:
+    assert AuditWriter(str(state), data_dir()).sync() == "written"
+
+
+@pytest.fixture
+def opened(hermetic_env: Any) -> Path:
+    """A state directory after the first PostToolUse (Python's): the spill and marker directories exist."""
+    state = Path(hermetic_env.state_dir)
+    assert run(post_command(), post("toolu_first")).returncode == 0
+    assert [r.get("tool_use_id") for r in records(state)] == ["toolu_first"]
+    assert (state / "audit" / "spill").is_dir() and (state / "recorded" / "toolu_first").exists()
+    return state
+
+
+def test_the_first_call_is_recorded_by_python_and_opens_the_inbox(opened: Path) -> None:
+    assert [r["hook"] for r in hook_runs(opened)] == ["audit"]
+
+
+def test_a_call_is_kept_by_the_shell_and_sealed_by_the_next_write(opened: Path) -> None:
+    runs_before = len(hook_runs(opened))
+    result = run(post_command(), post("toolu_two"), TRACEPARENT=TRACE)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert len(hook_runs(opened)) == runs_before  # no Python ran
+    (name,) = spilled(opened)
+    assert name.endswith("-toolu_two.event") and (opened / "recorded" / "toolu_two").exists()
+    stamp = os.stat(opened / "audit" / "spill" / name).st_mtime
+    assert oct(os.stat(opened / "audit" / "spill" / name).st_mode & 0o777) == "0o600"
+    # the batch gate sees the marker: no Python for the batch either (in a project with no runaway settings)
+    batch = {**post("toolu_two"), "hook_event_name": "PostToolBatch",
+             "tool_calls": [{"tool_name": "Write", "tool_input": {}, "tool_use_id": "toolu_two",
+                             "tool_response": "ok"}]}
+    project = opened.parent / "project"
+    project.mkdir()
+    assert run(batch_command(), batch, CLAUDE_PROJECT_DIR=str(project)).returncode == 0
+    assert len(hook_runs(opened)) == runs_before
+    sync(opened)
+    assert spilled(opened) == []
+    rec = records(opened)[-1]
+    assert (rec["event"], rec["tool_use_id"], rec["ok"], rec["duration_ms"]) == ("PostToolUse", "toolu_two", True, 3)
+    assert rec["traceparent"] == TRACE and rec["spilled"] == name
+    direct = records(opened)[0]
+    assert set(direct) | {"spilled", "traceparent"} == set(rec)  # the same record Python writes
+    from hookpact.audit.record import utc_timestamp
+
+    assert rec["ts"] == utc_timestamp(stamp)  # when the call ended, not when it was sealed
+    report = verify(str(opened), data_dir())
+    assert report.kinds() == ["unauthenticated"]  # chain and sequence intact; no key was handed out here
+
+
+def test_calls_are_sealed_in_the_order_they_ended(opened: Path) -> None:
+    for n in range(5):
+        assert run(post_command(), post(f"toolu_{n}")).returncode == 0
+    sync(opened)
+    assert [r.get("tool_use_id") for r in records(opened)] == ["toolu_first", *(f"toolu_{n}" for n in range(5))]
+
+
+@pytest.mark.parametrize(("why", "event", "env"), [
+    ("an id nested in the tool's output", post("toolu_real", tool_response={"tool_use_id": "toolu_fake"}), {}),
+    ("no id at all", {k: v for k, v in post().items() if k != "tool_use_id"}, {}),
+    ("an id the marker cannot name", post("toolu_bad/../x"), {}),
+    ("content capture (redacted in Python)", post("toolu_content"), {"HOOKPACT_AUDIT_CONTENT": "1"}),
+    ("switched off", post("toolu_off"), {"HOOKPACT_NO_INBOX": "1"}),
+])
+def test_whatever_the_shell_cannot_do_exactly_python_records_at_once(opened: Path, why: str, event: dict[str, Any],
+                                                                     env: dict[str, str]) -> None:
+    assert run(post_command(), event, **env).returncode == 0, why
+    assert spilled(opened) == [], why
+    rec = records(opened)[-1]
+    assert rec["event"] == "PostToolUse" and rec.get("tool_use_id") == event.get("tool_use_id"), why
+    assert not (opened / "recorded" / "toolu_fake").exists()  # a nested id marks nothing
+
+
+def test_a_spill_directory_that_cannot_be_written_falls_back_to_python(opened: Path, tmp_path: Path) -> None:
+    spill = opened / "audit" / "spill"
+    spill.rmdir()
+    spill.symlink_to("/proc")  # a directory nobody can create a file in, not even root
+    assert run(post_command(), post("toolu_nowhere")).returncode == 0
+    assert records(opened)[-1]["tool_use_id"] == "toolu_nowhere"
+
+
+def test_a_spilled_event_that_does_not_read_is_recorded_as_such(opened: Path) -> None:
+    (opened / "audit" / "spill" / "e1-toolu_x.event").write_bytes(b'{"hook_event_name": "PostTo')
+    sync(opened)
+    rec = records(opened)[-1]
+    assert rec["event"] == "audit.unreadable" and rec["bytes"] == 27 and rec["spilled"] == "e1-toolu_x.event"
+    assert spilled(opened) == []
+
+
+def test_a_half_written_event_is_left_for_later(opened: Path) -> None:
+    (opened / "audit" / "spill" / ".e77.tmp").write_text('{"half": ')
+    sync(opened)
+    assert spilled(opened) == [".e77.tmp"] and len(records(opened)) == 1
