@@ -150,3 +150,21 @@ def test_a_half_written_event_is_left_for_later(opened: Path) -> None:
     (opened / "audit" / "spill" / ".e77.tmp").write_text('{"half": ')
     sync(opened)
     assert spilled(opened) == [".e77.tmp"] and len(records(opened)) == 1
+
+
+def test_an_event_file_abandoned_by_a_killed_shell_is_sealed_as_it_is(opened: Path) -> None:
+    """The shell was killed between writing and renaming: after a while the file is sealed anyway."""
+    from hookpact.audit.writer import ABANDONED_AFTER
+
+    event = json.dumps(post("toolu_killed"), separators=(",", ":"))
+    stale = opened / "audit" / "spill" / ".e4242.tmp"
+    stale.write_text(event + "\n")  # the event, but not yet the traceparent line
+    old = os.stat(stale).st_mtime - ABANDONED_AFTER - 5
+    os.utime(stale, (old, old))
+    torn = opened / "audit" / "spill" / ".e4343.tmp"
+    torn.write_text(event[:40])
+    os.utime(torn, (old, old))
+    sync(opened)
+    got = records(opened)[-2:]
+    assert [r["event"] for r in got] == ["PostToolUse", "audit.unreadable"] and got[0]["tool_use_id"] == "toolu_killed"
+    assert got[1]["bytes"] == 40 and spilled(opened) == []

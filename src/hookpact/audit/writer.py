@@ -122,6 +122,21 @@ def event_record(data: bytes, mtime: float) -> Record:
     return from_event(event, env, now=mtime)
 
 
+#: The PostToolUse shell's file while it writes (``.e<pid>.tmp``), and how old one must be to count as
+#: abandoned (the shell was killed before it renamed it): then it is sealed as it is, never dropped.
+EVENT_TMP_PREFIX = ".e"
+ABANDONED_AFTER = 120.0
+
+
+def _abandoned(directory: str, name: str, now: float) -> bool:
+    if not (name.startswith(EVENT_TMP_PREFIX) and name.endswith(".tmp")):
+        return False
+    try:
+        return now - os.stat(os.path.join(directory, name)).st_mtime > ABANDONED_AFTER
+    except OSError:
+        return False
+
+
 def _in_order(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Spill files oldest first (an event file is named by pid and call, not time)."""
     def when(item: tuple[str, str]) -> tuple[int, str]:
@@ -297,7 +312,8 @@ class AuditWriter:
                 continue
             try:
                 found += [(n, directory) for n in os.listdir(directory)
-                          if n.endswith((".jsonl", EVENT_SUFFIX)) and n != spool.LEDGER]
+                          if (n.endswith((".jsonl", EVENT_SUFFIX)) and n != spool.LEDGER)
+                          or _abandoned(directory, n, self.clock())]
             except OSError:
                 continue
         records: list[Record] = []
@@ -314,7 +330,7 @@ class AuditWriter:
                     mtime = os.fstat(fh.fileno()).st_mtime
             except OSError:
                 continue
-            if name.endswith(EVENT_SUFFIX):
+            if name.endswith(EVENT_SUFFIX) or name.startswith(EVENT_TMP_PREFIX):
                 records.append({**event_record(data, mtime), "spilled": name})
                 merge.append(path)
                 continue
