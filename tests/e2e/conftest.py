@@ -113,27 +113,89 @@ def run_claude(claude_cli: Path, scripted_api: ScriptedApi, e2e_home: Path) -> R
     return run
 
 
+#: The two ways `hookpact install` can wire hookpact into Claude Code (docs/resident.md).
+MODES = ("command", "resident")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "command_mode_only(reason): an e2e test that cannot apply to resident mode (why, in one sentence); "
+        "it runs in command mode only",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that installs hookpact (it uses ``hookpact_mode``, directly or through
+    ``install_hookpact``) runs once per mode, ids ``[command]`` and ``[resident]``; a test marked
+    ``command_mode_only("why")`` runs in command mode only."""
+    if "hookpact_mode" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "hookpact_mode" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return  # the test chose its modes itself
+    only = metafunc.definition.get_closest_marker("command_mode_only")
+    if only is not None and not (only.args or only.kwargs.get("reason")):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: command_mode_only needs a reason")
+    metafunc.parametrize("hookpact_mode", ["command"] if only is not None else list(MODES), indirect=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_resident_server_outlives_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test stops the servers its sessions started; this catches one that did not."""
+    import os
+    import signal
+
+    from .harness import resident_servers
+
+    yield
+    leaked = resident_servers(tmp_path_factory.getbasetemp(), below=True)
+    for pid in leaked:
+        os.kill(pid, signal.SIGTERM)
+    assert not leaked, f"hookpact serve processes left running by the e2e tests: {leaked} (stopped now)"
+
+
 @pytest.fixture
 def hookpact_mode(request: pytest.FixtureRequest) -> str:
-    """``command`` (one process per event) unless a test parametrises it (indirect) with ``resident``."""
+    """``command`` or ``resident``: parametrised for every test that uses it (pytest_generate_tests)."""
     return str(getattr(request, "param", "command"))
 
 
 @pytest.fixture
-def install_hookpact(hookpact_mode: str, e2e_home: Path) -> Iterator[Callable[..., None]]:
-    """``install_hookpact(repo, *extra_args)``: `hookpact install` in the fixture's mode. Resident mode
-    installs as the user would (their HOME) and stops that user's server afterwards."""
+def install_hookpact(hookpact_mode: str, e2e_home: Path) -> Iterator[Callable[..., str]]:
+    """``install_hookpact(repo, *extra_args, as_user=False)``: `hookpact install` in the fixture's mode.
+
+    Resident mode always installs as the person would (a separate process with their HOME, the
+    ``--resident`` flag) and stops that person's server after the test. Command mode installs in this
+    process, or with ``as_user=True`` as the person would (their HOME: the launcher, the audit key).
+    """
     from hookpact.cli.main import main as hookpact_main
 
     from .harness import hookpact_cli
 
-    def install(repo: Path, *extra: str) -> None:
-        if hookpact_mode == "resident":
-            result = hookpact_cli(e2e_home, "install", "--resident", str(repo), *extra)
+    def install(repo: Path, *extra: str, as_user: bool = False) -> str:
+        if hookpact_mode == "resident" or as_user:
+            flags = ("--resident",) if hookpact_mode == "resident" else ()
+            result = hookpact_cli(e2e_home, "install", *flags, str(repo), *extra)
             assert result.returncode == 0, result.stdout + result.stderr
-        else:
-            assert hookpact_main(["install", str(repo), *extra]) == 0
+            return result.stdout
+        assert hookpact_main(["install", str(repo), *extra]) == 0
+        return ""
 
     yield install
     if hookpact_mode == "resident":
-        hookpact_cli(e2e_home, "serve", "--stop")
+        import os
+        import signal
+
+        from hookpact.serve import state
+
+        from .harness import resident_servers
+
+        stopped = hookpact_cli(e2e_home, "serve", "--stop")
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        state.stop()  # a session started through the SDK shares this process's HOOKPACT_STATE_DIR
+        leaked = resident_servers(e2e_home)
+        for pid in leaked:
+            os.kill(pid, signal.SIGTERM)
+        assert not leaked, f"hookpact serve still runs after the test (pids {leaked}); stopped now"

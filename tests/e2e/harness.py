@@ -388,3 +388,23 @@ def audit_records(home: Path) -> list[dict[str, Any]]:
     out = hookpact_cli(home, "audit", "query", "--format", "jsonl")
     assert out.returncode == 0, out.stderr
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def resident_servers(home: Path, *, below: bool = False) -> list[int]:
+    """Pids of running ``hookpact serve`` processes whose HOME is ``home`` (or, ``below``, inside it),
+    read from /proc."""
+    found = []
+    wanted = b"HOME=" + str(home).encode()
+    proc = Path("/proc")
+    for entry in proc.iterdir() if proc.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            env = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[-3:-1] == [b"hookpact", b"serve"] and any(
+                v == wanted or (below and v.startswith(wanted + b"/")) for v in env):
+            found.append(int(entry.name))
+    return found

@@ -29,15 +29,11 @@ def contract(repo: Path, agent: str, allowed: list[str]) -> None:
 
 @pytest.fixture
 def session(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
-            install_hookpact: Callable[..., None], hookpact_mode: str) -> dict[str, Any]:
+            install_hookpact: Callable[..., str]) -> dict[str, Any]:
     """Main launches backend and frontend in one turn; backend also tries to write frontend's file."""
     repo = e2e_repo
-    if hookpact_mode == "resident":
-        install_hookpact(repo)  # as the person, with their HOME, and --resident
-    else:
-        installed = hookpact_cli(e2e_home, "install", str(repo))  # as the person, with their HOME
-        assert installed.returncode == 0, installed.stderr
-        assert "Move it off this machine now" in installed.stdout
+    installed = install_hookpact(repo, as_user=True)  # as the person, with their HOME
+    assert "Move it off this machine now" in installed
     contract(repo, "main", ["**"])
     contract(repo, "backend", ["src/backend/**"])
     contract(repo, "frontend", ["src/frontend/**"])
@@ -55,7 +51,6 @@ def session(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2
     return {"run": run, "repo": repo, "home": e2e_home, "paths": paths, "api": scripted_api}
 
 
-@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_a_parallel_session_is_fully_accounted_for_and_verifies(session: dict[str, Any]) -> None:
     api: ScriptedApi = session["api"]
     home: Path = session["home"]

@@ -44,7 +44,6 @@ def repo(e2e_repo: Path, install_hookpact: Callable[..., None]) -> Path:
     return e2e_repo
 
 
-@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_session_start_expertise_reaches_the_main_conversation(
     run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path
 ) -> None:

@@ -4,11 +4,11 @@ and a batch recorded only for the call that never ran."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
 from .harness import RunClaude, audit_records
@@ -17,9 +17,11 @@ from .scripted_api import ScriptedApi, tool_use
 pytestmark = pytest.mark.e2e
 
 
-def test_one_process_per_event_and_the_batch_gate(run_claude: RunClaude, scripted_api: ScriptedApi,
-                                                  e2e_repo: Path, e2e_home: Path) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+@pytest.mark.command_mode_only("it counts dispatcher processes and /bin/sh gates, which only command hooks have; "
+                                "resident mode starts no process per event")
+def test_one_process_per_event_and_the_batch_gate(run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path,
+                                                  e2e_home: Path, install_hookpact: Callable[..., None]) -> None:
+    install_hookpact(e2e_repo)
     contract = e2e_repo / ".claude" / "contracts" / "main.json"
     contract.parent.mkdir(parents=True, exist_ok=True)
     contract.write_text(json.dumps({"agent": "main", "outputs": {"allowed_modifications": ["src/**"]}}))

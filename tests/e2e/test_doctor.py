@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -101,9 +102,22 @@ def recorded_runs(python: Path) -> list[dict[str, str]]:
     return [dict(zip(("script", "cwd", "project_dir", "state_dir", "event"), row, strict=True)) for row in rows]
 
 
-def install(repo: Path, python: Path | str = sys.executable) -> None:
-    result = hookpact("install", str(repo), "--python", str(python), cwd=repo)
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.fixture
+def install(hookpact_mode: str, tmp_path: Path) -> Iterator[Callable[..., None]]:
+    """``install(repo, python=sys.executable)``: `hookpact install` in the test's mode, as the user runs it
+    (this test's HOME); a resident server a session started is stopped afterwards."""
+
+    def run(repo: Path, python: Path | str = sys.executable) -> None:
+        flags = ["--resident"] if hookpact_mode == "resident" else []
+        result = hookpact("install", *flags, str(repo), "--python", str(python), cwd=repo)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    yield run
+    if hookpact_mode == "resident":
+        from .harness import resident_servers
+
+        assert hookpact("serve", "--stop", cwd=tmp_path).returncode == 0
+        assert resident_servers(Path(os.environ["HOME"])) == []
 
 
 def installed_commands(repo: Path) -> dict[str, str]:
@@ -129,8 +143,10 @@ def covered(repo: Path) -> set[str]:
             for name in covered_hooks(event, entry["command"])}
 
 
+@pytest.mark.command_mode_only("doctor runs a canary event through each installed command; resident mode's "
+                                "handlers are http (doctor checks that the server answers instead)")
 def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
-    repo: Path, recording_python: Path, hermetic_env: object
+    repo: Path, recording_python: Path, hermetic_env: object, install: Callable[..., None]
 ) -> None:
     install(repo, recording_python)
     commands = installed_commands(repo)
@@ -159,7 +175,9 @@ def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
     assert read_runs(state_dir) == []  # so the real hook-run log got no canary records
 
 
-def test_an_interpreter_that_went_away_is_named_with_its_fix(repo: Path, recording_python: Path) -> None:
+def test_an_interpreter_that_went_away_is_named_with_its_fix(
+    repo: Path, recording_python: Path, install: Callable[..., None]
+) -> None:
     install(repo, recording_python)
     doctor_passes(repo)
     recording_python.unlink()  # e.g. the virtualenv hookpact was installed from was deleted
@@ -179,7 +197,7 @@ def test_an_interpreter_that_went_away_is_named_with_its_fix(repo: Path, recordi
     doctor_passes(repo)
 
 
-def test_an_invalid_contract_is_named_with_its_fix(repo: Path) -> None:
+def test_an_invalid_contract_is_named_with_its_fix(repo: Path, install: Callable[..., None]) -> None:
     install(repo)
     contract = repo / ".claude" / "contracts" / "backend.json"
     contract.parent.mkdir(parents=True, exist_ok=True)
@@ -198,7 +216,9 @@ def test_an_invalid_contract_is_named_with_its_fix(repo: Path) -> None:
     doctor_passes(repo)
 
 
-def test_disable_all_hooks_in_the_local_settings_is_named_with_its_fix(repo: Path) -> None:
+def test_disable_all_hooks_in_the_local_settings_is_named_with_its_fix(
+    repo: Path, install: Callable[..., None]
+) -> None:
     install(repo)
     local = repo / ".claude" / "settings.local.json"
     local.write_text('{\n  "disableAllHooks": true,\n  "model": "claude-opus-5-5"\n}\n')
@@ -212,7 +232,11 @@ def test_disable_all_hooks_in_the_local_settings_is_named_with_its_fix(repo: Pat
     doctor_passes(repo)
 
 
-def test_a_hook_that_does_not_answer_in_time_is_named_and_killed(repo: Path, recording_python: Path) -> None:
+@pytest.mark.command_mode_only("it hangs a command hook's interpreter and times its canary; resident mode has "
+                                "no command canary (a hung hook there is a deny, test_runaway)")
+def test_a_hook_that_does_not_answer_in_time_is_named_and_killed(
+    repo: Path, recording_python: Path, install: Callable[..., None]
+) -> None:
     from hookpact.installer.doctor import handler_label
 
     install(repo, recording_python)
@@ -250,7 +274,7 @@ def _gone(pid: int, wait: float = 5.0) -> bool:
     return False
 
 
-def test_live_runs_a_real_claude_turn_through_the_installed_hooks(repo: Path) -> None:
+def test_live_runs_a_real_claude_turn_through_the_installed_hooks(repo: Path, install: Callable[..., None]) -> None:
     from .harness import BASE_ENV
     from .scripted_api import ScriptedApi
 

@@ -13,12 +13,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from hookpact.audit.export import record_id
-from hookpact.cli.main import main as hookpact_main
 from tests.support.browser import open_page
 from tests.support.otlp_receiver import OtlpReceiver
 
@@ -29,9 +29,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_session_with_a_subagent_is_exported_once_also_across_a_killed_exporter(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contracts = e2e_repo / ".claude" / "contracts"
     contracts.mkdir(parents=True)
     (contracts / "main.json").write_text(json.dumps({"agent": "main", "outputs": {"allowed_modifications": ["**"]}}))

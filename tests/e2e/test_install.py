@@ -37,6 +37,8 @@ def scope_runs(home: Path) -> list[dict]:
     return [r for r in read_runs(str(home / ".local" / "state" / "hookpact")) if r.get("hook") == "scope"]
 
 
+@pytest.mark.command_mode_only("it installs at user scope, which resident mode refuses (a user-wide http handler "
+                                "cannot carry the project root, docs/resident.md)")
 def test_install_at_every_scope_then_uninstall_restores_everything(
     run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -104,6 +106,8 @@ def git(*args: str, cwd: Path) -> str:
     return proc.stdout
 
 
+@pytest.mark.command_mode_only("a committed resident install names the author's port, secret and path, so it "
+                                "is not meant to be shared (docs/resident.md: use --scope local)")
 def test_a_committed_install_refuses_on_a_teammates_clone_until_setup_then_works(
     run_claude: RunClaude, scripted_api: ScriptedApi, tmp_path: Path, e2e_home: Path,
 ) -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
 from .harness import RunClaude, agent_call, read_jsonl, write_agent
@@ -80,9 +80,9 @@ def files_server(tmp_path: Path) -> FilesServer:
 
 
 @pytest.fixture
-def repo(e2e_repo: Path) -> Path:
+def repo(e2e_repo: Path, install_hookpact: Callable[..., None]) -> Path:
     """hookpact installed as a user would, team contracts, and a backend agent that has only MCP file tools."""
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contract(e2e_repo, "main", ["**"])
     contract(e2e_repo, "backend", ["src/backend/**"])
     contract(e2e_repo, "frontend", ["src/frontend/**"])

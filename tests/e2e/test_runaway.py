@@ -9,14 +9,12 @@ import os
 import shlex
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from hookpact.cli.main import main as hookpact_main
 
 from .harness import RunClaude, agent_call, audit_records, hookpact_cli, write_agent
 from .scripted_api import Block, ScriptedApi, text, tool_use
@@ -41,9 +39,10 @@ def results_in_order(api: ScriptedApi, tool: str) -> list[tuple[str, Any]]:
 
 
 def test_a_repeated_call_is_warned_then_denied_at_the_configured_count(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     configure(e2e_repo, {"loop": {"warn_at": 2, "deny_at": 3, "window": 10}})
     scripted_api.set_scripts({"main": [[bash("echo same")], [bash("echo same")], [bash("echo same")]]})
 
@@ -61,9 +60,10 @@ def test_a_repeated_call_is_warned_then_denied_at_the_configured_count(
 
 
 def test_stop_all_issued_mid_session_denies_the_next_tool_call_and_prompts_until_resume(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     (e2e_repo / "notes.txt").write_text("hello\n")
     # The agent tries to stop every session itself first: its Bash runs confined, so it cannot.
     agent_stop = shlex.join([sys.executable, "-m", "hookpact", "stop", "--all", "--reason", "agent says"])
@@ -97,9 +97,10 @@ def test_stop_all_issued_mid_session_denies_the_next_tool_call_and_prompts_until
 
 
 def test_a_subagent_failing_its_completion_check_is_sent_back_and_stops_once_it_passes(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contract = {"agent": "worker", "outputs": {"allowed_modifications": ["**"]},
                 "checks": {"on_complete": [{"name": "done-file", "run":
                            "test -f done.txt || { echo 'CHECK-FAILED: done.txt is missing'; exit 1; }"}]}}
@@ -162,9 +163,10 @@ def webhook() -> Iterator[Webhook]:
 
 
 def test_budget_exhaustion_denies_and_reaches_a_webhook_on_localhost(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     configure(e2e_repo, {"budgets": {"session_tool_calls": 2}, "escalation": {"webhook": webhook.url}})
     scripted_api.set_scripts({"main": [[bash("echo one")], [bash("echo two")], [bash("echo three")],
                                        [bash("echo four")]]})
@@ -182,9 +184,10 @@ def test_budget_exhaustion_denies_and_reaches_a_webhook_on_localhost(
 
 
 def test_costs_in_audit_stats_match_a_hand_computation_over_the_transcripts(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     prices = {"*": {"input": 2.0, "output": 10.0, "cache_write": 0.0, "cache_read": 0.0}}
     configure(e2e_repo, {"costs": {"prices": prices}})
     write_agent(e2e_repo, "helper")
@@ -225,9 +228,10 @@ def test_costs_in_audit_stats_match_a_hand_computation_over_the_transcripts(
 
 
 def test_a_hook_timing_out_again_and_again_is_escalated_to_a_webhook_on_localhost(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook,
+    install_hookpact: Callable[..., None]
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     configure(e2e_repo, {"escalation": {"webhook": webhook.url, "hook_failures": 2, "denial_streak": 0}})
     # A contract that is a FIFO nobody writes: compiling the contracts hangs, so the Bash guard runs out of
     # its own budget on every command that writes (and, enforcing, denies it).

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 from hookpact.sandbox import landlock
 
@@ -57,7 +57,7 @@ def snapshot(repo: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def repo(e2e_repo: Path, e2e_home: Path) -> Path:
+def repo(e2e_repo: Path, e2e_home: Path, install_hookpact: Callable[..., None]) -> Path:
     git("init", "-q", "-b", "main", cwd=e2e_repo, home=e2e_home)
     for rel in OUTSIDE:
         (e2e_repo / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +65,7 @@ def repo(e2e_repo: Path, e2e_home: Path) -> Path:
     (e2e_repo / "src" / "backend").mkdir(parents=True)
     git("add", "-A", cwd=e2e_repo, home=e2e_home)
     git("commit", "-q", "-m", "start", cwd=e2e_repo, home=e2e_home)
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contract(e2e_repo, "main", ["**"])
     write_agent(e2e_repo, "backend", tools="Bash, Read")
     return e2e_repo
@@ -151,12 +151,13 @@ def test_a_change_to_git_config_or_hooks_is_undone_and_reported(
 
 @pytest.mark.parametrize("mode", ["mounts", "carve"])
 def test_hookpacts_own_state_and_code_are_read_only_to_bash_with_no_contracts(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, mode: str
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, mode: str,
+    install_hookpact: Callable[..., None]
 ) -> None:
     """No contracts (the state install leaves): the main thread may write anywhere except what hookpact trusts."""
     import hookpact
 
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     state = e2e_home / ".local" / "state" / "hookpact"
     package_file = Path(hookpact.__file__)
     package_before = package_file.read_bytes()

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
 from .harness import RunClaude, agent_call, write_agent
@@ -67,7 +66,6 @@ def test_main_thread_write_inside_its_contract_lands(
         ("main", "pass", "outputs.allowed_modifications[0]")]
 
 
-@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_subagent_write_outside_its_contract_is_denied_and_told_why(
     run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path
 ) -> None:
@@ -182,11 +180,13 @@ def test_a_hook_that_cannot_read_its_event_fails_closed(
     assert "could not decide, so it denied this to be safe" in result.text and "HOOKPACT_MAX_EVENT_BYTES" in result.text
 
 
+@pytest.mark.command_mode_only("it breaks the launcher of the command hooks; resident mode's equivalent, a server "
+                                "that is down, is tested in test_resident.py")
 def test_a_hook_that_cannot_even_start_blocks(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, install_hookpact: Callable[..., None]
 ) -> None:
     """The installed handler carries onFailure: block, so a missing interpreter (exit 127) is no allow."""
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     from hookpact.installer.launcher import launcher_text
     local = json.loads((e2e_repo / ".claude" / "settings.local.json").read_text())
     Path(local["env"]["HOOKPACT_LAUNCHER"]).write_text(launcher_text(str(e2e_repo / "no such python"), "/nowhere"))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from claude_agent_sdk import ClaudeAgentOptions, query
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.dirs import state_dir
 from hookpact.core.log import read_runs
 from hookpact.sdk import agent_definitions, hook_matchers
@@ -132,7 +132,8 @@ def test_sdk_callbacks_deliver_subagent_and_pre_edit_context(scripted_api: Scrip
 
 
 def test_session_start_context_for_sdk_users_comes_from_the_installed_settings_hook(
-    scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, monkeypatch: pytest.MonkeyPatch
+    scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, monkeypatch: pytest.MonkeyPatch,
+    install_hookpact: Callable[..., None]
 ) -> None:
     """SDK SessionStart callbacks never fire; the documented way is the settings command hook."""
     repo = Path(os.path.realpath(e2e_repo))
@@ -140,7 +141,7 @@ def test_session_start_context_for_sdk_users_comes_from_the_installed_settings_h
     # Only project settings are loaded (setting_sources), so the hooks find this machine's launcher at its
     # default place in the HOME they run with: install as that user.
     monkeypatch.setenv("HOME", str(e2e_home))
-    assert hookpact_main(["install", str(repo)]) == 0
+    install_hookpact(repo)
     scripted_api.set_scripts({"main": [[tool_use("Bash", {"command": "true", "description": "noop"})]]})
 
     run_query(repo, e2e_home, scripted_api, setting_sources=["project"])

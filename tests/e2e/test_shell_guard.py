@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from hookpact.cli.main import main as hookpact_main
 from hookpact.core.log import read_runs
 
 from .harness import RunClaude, agent_call, hookpact_cli, write_agent
@@ -62,7 +61,6 @@ def repo(e2e_repo: Path, install_hookpact: Callable[..., None]) -> Path:
     return e2e_repo
 
 
-@pytest.mark.parametrize("hookpact_mode", ["command", "resident"], indirect=True)
 def test_a_subagents_bash_write_outside_its_contract_is_denied_and_nothing_is_written(
     run_claude: RunClaude, scripted_api: ScriptedApi, repo: Path, e2e_home: Path
 ) -> None:
@@ -109,7 +107,8 @@ def test_an_unresolvable_write_follows_the_contract_policy(
 
 
 def test_a_force_push_to_main_is_denied_and_the_remote_is_unchanged(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, tmp_path: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, tmp_path: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
     remote = tmp_path / "remote.git"
     git("init", "-q", "--bare", "-b", "main", str(remote), cwd=tmp_path, home=e2e_home)
@@ -123,7 +122,7 @@ def test_a_force_push_to_main_is_denied_and_the_remote_is_unchanged(
     (e2e_repo / "a.txt").write_text("rewritten\n")
     git("commit", "-q", "--amend", "-am", "rewritten", cwd=e2e_repo, home=e2e_home)  # diverges from the remote
     assert git("rev-parse", "main", cwd=e2e_repo, home=e2e_home) != published
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     pushes = ["git push --force origin main", "git push origin +HEAD:main", "B=main; git push -f origin $B"]
     scripted_api.set_scripts({"main": [[bash(command)] for command in pushes]})
 
@@ -138,7 +137,8 @@ def test_a_force_push_to_main_is_denied_and_the_remote_is_unchanged(
 
 
 def test_a_force_push_to_a_feature_branch_runs_with_a_warning(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, tmp_path: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, tmp_path: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
     remote = tmp_path / "remote.git"
     git("init", "-q", "--bare", "-b", "main", str(remote), cwd=tmp_path, home=e2e_home)
@@ -150,7 +150,7 @@ def test_a_force_push_to_a_feature_branch_runs_with_a_warning(
     git("push", "-q", "origin", "feature/x", cwd=e2e_repo, home=e2e_home)
     git("commit", "-q", "--amend", "-m", "amended", cwd=e2e_repo, home=e2e_home)
     local = git("rev-parse", "feature/x", cwd=e2e_repo, home=e2e_home)
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     command = "git push -q -f origin feature/x"
     scripted_api.set_scripts({"main": [[bash(command)]]})
 
@@ -197,11 +197,13 @@ def test_hookpacts_own_files_are_protected_from_bash_too(
         assert result.is_error is True and "part of hookpact's configuration" in result.text, (command, result.text)
 
 
+@pytest.mark.command_mode_only("it breaks the launcher of the command hooks; resident mode's equivalent, a server "
+                                "that is down, is tested in test_resident.py")
 def test_the_installed_bash_guard_fails_closed(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, install_hookpact: Callable[..., None]
 ) -> None:
     """onFailure: block: a guard that cannot even start blocks the command instead of letting it through."""
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     from hookpact.installer.launcher import launcher_text
     local = json.loads((e2e_repo / ".claude" / "settings.local.json").read_text())
     Path(local["env"]["HOOKPACT_LAUNCHER"]).write_text(launcher_text(str(e2e_repo / "no such python"), "/nowhere"))
@@ -218,7 +220,8 @@ def test_the_installed_bash_guard_fails_closed(
 
 
 def test_a_disguised_hard_reset_on_a_dirty_tree_is_refused_and_scratch_space_is_free(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
     import shutil
     import uuid
@@ -228,7 +231,7 @@ def test_a_disguised_hard_reset_on_a_dirty_tree_is_refused_and_scratch_space_is_
     git("add", "a.txt", cwd=e2e_repo, home=e2e_home)
     git("commit", "-q", "-m", "one", cwd=e2e_repo, home=e2e_home)
     (e2e_repo / "a.txt").write_text("an edit worth keeping\n")
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     contract(e2e_repo, "main", ["**"])
     scratch = Path("/tmp") / f"hookpact-e2e-{uuid.uuid4().hex}"
     (scratch / "x" / "build").mkdir(parents=True)
@@ -251,7 +254,8 @@ def test_a_disguised_hard_reset_on_a_dirty_tree_is_refused_and_scratch_space_is_
 
 
 def test_a_command_allowed_once_by_the_person_runs_once_and_is_refused_the_second_time(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
     git("init", "-q", "-b", "feature/x", cwd=e2e_repo, home=e2e_home)
     (e2e_repo / "a.txt").write_text("one\n")
@@ -259,7 +263,7 @@ def test_a_command_allowed_once_by_the_person_runs_once_and_is_refused_the_secon
     git("commit", "-q", "-m", "one", cwd=e2e_repo, home=e2e_home)
     (e2e_repo / "a.txt").write_text("an edit\n")
     (e2e_repo / "gone.txt").write_text("untracked\n")
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     command = "git clean -f"
     issued = hookpact_cli(e2e_home, "allow", "--once", command, "--ttl", "10m")
     assert issued.returncode == 0, issued.stderr

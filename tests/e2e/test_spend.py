@@ -6,12 +6,11 @@ alerts to a webhook on 127.0.0.1 and then has its next tool call refused; `hookp
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-
-from hookpact.cli.main import main as hookpact_main
 
 from .harness import RunClaude, audit_records, hookpact_cli
 from .scripted_api import ScriptedApi
@@ -21,9 +20,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_daily_limit_alerts_at_50_and_80_percent_then_refuses_the_next_tool_call(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook  # noqa: F811
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path, webhook: Webhook,  # noqa: F811
+    install_hookpact: Callable[..., None],
 ) -> None:
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     configure(e2e_repo, {"spend": {"project": {"day": 0.5}},
                          "costs": {"prices": {"*": {"input": 1000.0, "output": 0.0}}},
                          "escalation": {"webhook": webhook.url}})
@@ -72,13 +72,14 @@ def test_a_daily_limit_alerts_at_50_and_80_percent_then_refuses_the_next_tool_ca
 
 
 def test_two_parallel_sessions_sharing_a_project_limit_overshoot_it_by_at_most_one_turn_each(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., None]
 ) -> None:
     import threading
 
     from .scripted_api import marker
 
-    assert hookpact_main(["install", str(e2e_repo)]) == 0
+    install_hookpact(e2e_repo)
     configure(e2e_repo, {"spend": {"project": {"day": 1.0}},
                          "costs": {"prices": {"*": {"input": 1000.0, "output": 0.0}}}})
     scripted_api.set_scripts({name: [[bash(f"echo {name}{i}")] for i in range(9)] for name in ("a", "b")})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,13 @@ TELEMETRY = {"CLAUDE_CODE_ENABLE_TELEMETRY": "1", "CLAUDE_CODE_ENHANCED_TELEMETR
              "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_BSP_SCHEDULE_DELAY": "100"}
 
 
+@pytest.mark.command_mode_only("CLI 2.1.329 hands TRACEPARENT to command hooks only: an http hook gets no "
+                                "traceparent header, and `$TRACEPARENT` in its headers interpolates to empty")
 def test_hookpact_spans_join_the_trace_claude_code_exports(
-    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path
+    run_claude: RunClaude, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
+    install_hookpact: Callable[..., str]
 ) -> None:
-    installed = hookpact_cli(e2e_home, "install", str(e2e_repo))  # as the user: the launcher in their HOME
-    assert installed.returncode == 0, installed.stdout + installed.stderr
+    install_hookpact(e2e_repo, as_user=True)  # as the user: the launcher in their HOME
     seen = e2e_repo.parent / "traceparents.txt"
     # A tiny extra hook records the TRACEPARENT the CLI hands the hook processes of the call.
     (e2e_repo / ".claude" / "settings.local.json").write_text(json.dumps({"hooks": {"PreToolUse": [

@@ -130,3 +130,34 @@ def test_the_runaway_section_is_reported(tmp_path: Path) -> None:
     settings.write_text(json.dumps({"runaway": {"loop": {}, "escalation": {"command": "true", "denial_streak": 0}}}))
     (finding,) = doctor.runaway_findings(str(tmp_path))
     assert finding.level == "ok" and "loop detection, escalation by command (hook_failures=3)" in finding.message
+
+
+def _servers_under(root: Path) -> list[int]:
+    """Pids of `hookpact serve` processes whose state directory is below ``root``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            env = (entry / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if b"serve" in argv and any(v.startswith(b"HOOKPACT_STATE_DIR=" + str(root).encode()) for v in env):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_the_resident_session_start_canary_leaves_no_server_running(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The canary runs SessionStart --serve, which starts a server of doctor's scratch state directory:
+    doctor stops it again (it used to run on for the idle timeout, its directory deleted)."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["install", "--resident", str(repo)]) == 0
+    assert main(["doctor", "-v", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "SessionStart" in out and "answered a canary event" in out
+    assert _servers_under(scratch) == []

@@ -120,6 +120,36 @@ def test_a_hook_past_its_deadline_denies_and_the_server_carries_on(running: serv
     assert "budget ran out" in answer["hookSpecificOutput"]["permissionDecisionReason"]
 
 
+def test_an_event_over_the_size_limit_fails_each_hook_as_command_mode_does(
+        hermetic_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a bare 413: enforcers deny naming HOOKPACT_MAX_EVENT_BYTES (the model reads why), each hook
+    gets its own hook-run line, and the same connection's client reads the answer, not a reset."""
+    from hookpact.core.log import read_runs
+
+    monkeypatch.setenv("HOOKPACT_MAX_EVENT_BYTES", "1000")
+    srv = server.Server(state.free_port(), dict(os.environ), idle=3600)
+    state.secret()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        repo = make_project(tmp_path, {"main": contract("**")})
+        big = pre_tool_event("Write", str(repo / "a.py"), cwd=repo, tool_input={
+            "file_path": str(repo / "a.py"), "content": "x" * 500_000})
+        status, answer = post(srv, "/hookpact/PreToolUse", big, root=str(repo))
+        small = pre_tool_event("Write", str(repo / "a.py"), cwd=repo)
+        after = post(srv, "/hookpact/PreToolUse", small, root=str(repo))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert status == 200
+    reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+    assert answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "could not decide" in reason and "HOOKPACT_MAX_EVENT_BYTES" in reason
+    failed = [r for r in read_runs(str(hermetic_env.state_dir)) if r["event"] == "PreToolUse"]
+    assert "scope" in {r["hook"] for r in failed if r["outcome"] == "error" and "1000 bytes" in r["error"]}
+    assert after == (200, {})
+
+
 def test_a_request_that_breaks_answers_500_and_the_next_one_works(running: server.Server, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_project(tmp_path, {"main": contract("**")})
@@ -172,3 +202,26 @@ def test_an_idle_server_stops(hermetic_env: Any) -> None:
     srv.touch(1)
     assert srv.idle_for() == 0.0  # a request in flight is never idle
     srv.server_close()
+
+
+def test_stop_returns_once_the_server_process_has_exited(hermetic_env: Any) -> None:
+    """The pid file goes before the interpreter has finished exiting: stop waits for the process."""
+    import subprocess
+    import sys
+
+    state.port()
+    state.secret()
+    proc = subprocess.Popen([sys.executable, "-m", "hookpact", "serve"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while state.alive() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state.alive() is not None
+        assert state.stop() == proc.pid
+        assert proc.poll() is not None, "stop returned while the server process still ran"
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()

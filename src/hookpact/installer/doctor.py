@@ -194,6 +194,13 @@ def run_canary(command: str, event: str, matcher: str | None, root: str, timeout
                 pass
             proc.communicate()
             return f"did not answer within its {timeout:g} s timeout"
+        finally:
+            if "--serve" in command:
+                # Resident mode's SessionStart starts a server, here one of the scratch state directory
+                # (in a session of its own, so killing the hook leaves it): stop it with its directory.
+                from hookpact.serve import state
+
+                state.stop(env)
     if proc.returncode not in (0, 2):
         tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         return f"exited {proc.returncode} ({tail[0]})"

@@ -15,16 +15,17 @@ a block. The server exits after ``idle`` seconds without a request.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 from hookpact.core.budget import Deadline
 from hookpact.core.errors import BudgetExceeded
-from hookpact.core.events import max_event_bytes
+from hookpact.core.events import max_event_bytes, read_bounded
 from hookpact.core.log import record_run
 from hookpact.hooks import dispatch, registry
 from hookpact.serve import state
@@ -32,6 +33,7 @@ from hookpact.serve import state
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import BinaryIO
 
     from hookpact.core.decision import Decision
     from hookpact.core.runner import Decide, HookContext
@@ -159,12 +161,33 @@ class Handler(BaseHTTPRequestHandler):
         traceparent = self.headers.get("traceparent")
         if traceparent:  # a W3C trace context header, if one is sent (the pinned CLI sends none to http hooks)
             env["TRACEPARENT"] = traceparent.strip()
-        if length < 0 or length > max_event_bytes(env):
-            self._refuse(413, "event too large")
+        if length < 0:
+            self._refuse(400, "negative Content-Length")
             return
-        body = self.rfile.read(length)
-        result = dispatch.dispatch(event_name, body, env, call=call_in_thread, origin=ORIGIN)
+        limit = max_event_bytes(env)
+        if length > limit:
+            # As in command mode: each hook answers with its fail mode (an enforcer denies, naming
+            # HOOKPACT_MAX_EVENT_BYTES) and gets its own hook-run log line; the rest of the body is
+            # drained so that the client reads this answer rather than a reset connection.
+            def raw() -> bytes:
+                try:
+                    return read_bounded(cast("BinaryIO", self.rfile), limit)
+                finally:
+                    _drain(self.rfile, length - limit - 1)
+        else:
+            def raw() -> bytes:
+                return self.rfile.read(length)
+        result = dispatch.dispatch(event_name, raw, env, call=call_in_thread, origin=ORIGIN)
         self._answer(200, result.payload or {})
+
+
+def _drain(stream: io.BufferedIOBase, count: int, chunk: int = 1 << 16) -> None:
+    """Read and drop ``count`` bytes of ``stream`` (less if it ends first)."""
+    while count > 0:
+        got = stream.read(min(chunk, count))
+        if not got:
+            return
+        count -= len(got)
 
 
 def _state(env: Mapping[str, str]) -> str:

@@ -205,6 +205,20 @@ def stop(env: Mapping[str, str] | None = None, wait: float = 5.0) -> int | None:
         return None
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and running_pid(env) == pid:
+    # The server removes its pid file before the interpreter has exited: wait for the process itself.
+    while time.monotonic() < deadline and _runs(pid):
         time.sleep(0.05)
     return pid
+
+
+def _runs(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
