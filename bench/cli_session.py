@@ -7,6 +7,8 @@ read-only Bash (``ls``) and a writing Bash (``echo > file``), in turn, six times
 * ``none``      no hooks at all (the floor);
 * ``colon``     a PreToolUse + PostToolUse pair of ``:`` command hooks (the spawn floor);
 * ``python``    a PreToolUse + PostToolUse pair of minimal stdlib Python hooks (``json.load`` of stdin);
+* ``http``      the floor of resident mode: ``http`` hooks on PreToolUse, PostToolUse and PostToolBatch
+                (the events resident mode serves on every call) to a local server that answers ``{}``;
 * ``command``   everything ``hookpact install`` registers (one dispatcher per event);
 * ``resident``  ``hookpact install --resident`` (http hooks to ``hookpact serve``, already running).
 
@@ -28,7 +30,9 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +45,7 @@ from tests.e2e.scripted_api import ScriptedApi, tool_use  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "cli_session.json"
 CYCLES = 6
 CALLS = CYCLES * 5
-VARIANTS = ("none", "colon", "python", "command", "resident")
+VARIANTS = ("none", "colon", "python", "http", "command", "resident")
 MINIMAL_HOOK = "import json, sys\njson.load(sys.stdin)\n"
 
 
@@ -64,6 +68,33 @@ def pair(command: str) -> dict[str, Any]:
     return {"hooks": {"PreToolUse": [entry], "PostToolUse": [entry]}}
 
 
+class _Noop(BaseHTTPRequestHandler):
+    """Answers every hook request with ``{}`` at once (one write, no Nagle stall)."""
+
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def noop_server() -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Noop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+NOOP_PORT = [0]
+
+
 def setup(base: Path, variant: str) -> tuple[Path, Path]:
     home, repo = base / variant / "home", base / variant / "repo"
     (repo / "src").mkdir(parents=True)
@@ -74,6 +105,10 @@ def setup(base: Path, variant: str) -> tuple[Path, Path]:
         settings.write_text("{}\n")
     elif variant == "colon":
         settings.write_text(json.dumps(pair(":")))
+    elif variant == "http":
+        entry = {"hooks": [{"type": "http", "url": f"http://127.0.0.1:{NOOP_PORT[0]}/hook", "timeout": 10}]}
+        settings.write_text(json.dumps({"hooks": {event: [entry] for event in
+                                                  ("PreToolUse", "PostToolUse", "PostToolBatch")}}))
     elif variant == "python":
         hook = base / "minimal_hook.py"
         hook.write_text(MINIMAL_HOOK)
@@ -112,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     cli = find_cli().path
     rng = random.Random(args.seed)
     times: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    noop = noop_server()
+    NOOP_PORT[0] = noop.server_address[1]
     with tempfile.TemporaryDirectory(prefix="hookpact-bench-") as tmp, ScriptedApi() as api:
         base = Path(tmp)
         dirs = {v: setup(base, v) for v in VARIANTS}
@@ -127,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
         load_after = os.getloadavg()
         hookpact_cli(dirs["resident"][0], "serve", "--stop")
+    noop.shutdown()
     floor = statistics.median(times["none"])
     overhead = {v: (statistics.median(times[v]) - floor) / CALLS * 1000 for v in VARIANTS}
     paired = {v: statistics.median((t - n) / (p - n) if p > n else float("nan")

@@ -301,3 +301,28 @@ def test_session_end_counts_what_reached_the_transcripts_late_subagents_included
     assert run_hook_process("hookpact.hooks.completion", end, env).code == 0  # counted once
     rows = {r["scope"]: r["spent"] for r in spend.current_rows(str(hermetic_env.state_dir))}
     assert rows == {"agent_type:main": pytest.approx(0.2), "agent_type:worker": pytest.approx(0.3)}
+
+
+def test_a_batch_waits_for_its_turn_to_reach_the_transcript(tmp_path: Path) -> None:
+    """PostToolBatch can come before Claude Code writes the assistant message that asked for the calls:
+    the count waits (briefly) for it, so the turn's cost is not seen a turn late."""
+    import threading
+    import time
+
+    from hookpact.runaway.spend import wait_for_calls
+
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text('{"type":"user"}\n')
+    line = '{"type":"assistant","message":{"content":[{"type":"tool_use","id":"toolu_late"}],"usage":{}}}\n'
+
+    def write_later() -> None:
+        time.sleep(0.1)
+        with open(transcript, "a") as fh:
+            fh.write(line)
+
+    writer = threading.Thread(target=write_later)
+    writer.start()
+    assert wait_for_calls(str(transcript), ["toolu_late"], 5.0) is True
+    writer.join()
+    assert wait_for_calls(str(transcript), ["toolu_never"], 0.05) is False  # bounded: gives up
+    assert wait_for_calls(str(tmp_path / "missing.jsonl"), ["toolu_late"], 5.0) is False

@@ -275,12 +275,45 @@ def check(state_dir: str, config: dict[str, Any], session: str, agent: str, proj
     return None if found is None else reason(*found, config["currency"], what)
 
 
+#: How long a batch waits for its turn's assistant message to reach the transcript, and how much of
+#: the transcript's end it searches.
+CALLS_WAIT = 0.5
+CALLS_TAIL = 1024 * 1024
+
+
+def wait_for_calls(path: str, ids: list[Any], limit: float) -> bool:
+    """Wait (at most ``limit`` seconds) until the transcript holds the assistant message that asked for
+    these calls, and with it the turn's usage. Claude Code can deliver PostToolBatch before it has
+    written that message (seen with a quick command and an http hook): counted then, the turn's cost
+    would only be seen at the next turn end. True when it is there."""
+    needles = [f'"{i}"'.encode() for i in ids if isinstance(i, str) and i]
+    if not needles:
+        return False
+    give_up = time.monotonic() + max(0.0, limit)
+    while True:
+        try:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(max(0, size - CALLS_TAIL))
+                tail = fh.read()
+        except OSError:
+            return False
+        if all(needle in tail for needle in needles):
+            return True
+        if time.monotonic() >= give_up:
+            return False
+        time.sleep(0.01)
+
+
 def count_turn(state_dir: str, config: dict[str, Any], event: dict[str, Any], agent: str, project: str,
                prices: dict[str, dict[str, float]], wait: float, now: float | None = None) -> list[Alert]:
     """Read the agent's new usage into the ledger; the alerts now due."""
     path = transcript_of(event)
     if path is None:
         return []
+    calls = event.get("tool_calls") if event.get("hook_event_name") == "PostToolBatch" else None
+    if isinstance(calls, list):
+        wait_for_calls(path, [c.get("tool_use_id") for c in calls if isinstance(c, dict)], min(wait, CALLS_WAIT))
     when = time.time() if now is None else now
     covered = applicable(config, str(event.get("session_id") or "unknown"), agent, project, when)
     where = cursor_path(state_dir, path)
