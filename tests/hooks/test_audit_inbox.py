@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,22 @@ def test_an_event_file_abandoned_by_a_killed_shell_is_sealed_as_it_is(opened: Pa
     got = records(opened)[-2:]
     assert [r["event"] for r in got] == ["PostToolUse", "audit.unreadable"] and got[0]["tool_use_id"] == "toolu_killed"
     assert got[1]["bytes"] == 40 and spilled(opened) == []
+
+
+def test_tail_follow_shows_a_call_the_shell_kept_without_waiting_for_the_turn_to_end(opened: Path) -> None:
+    tail = subprocess.Popen([sys.executable, "-m", "hookpact", "audit", "tail", "-f", "--json", "--poll", "0.1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        assert run(post_command(), post("toolu_live")).returncode == 0
+        assert spilled(opened) != []  # kept by the shell: no hook has written since
+        deadline = time.monotonic() + 10
+        while spilled(opened) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        tail.terminate()
+        out, err = tail.communicate(timeout=10)
+    assert spilled(opened) == [], err
+    shown = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert [r.get("tool_use_id") for r in shown][-1] == "toolu_live"

@@ -95,10 +95,37 @@ def cmd_tail(args: argparse.Namespace) -> int:
         emit(line, rec)
     if args.follow:
         try:
-            reader.follow(state, flt, emit, start=position, poll=args.poll)
+            reader.follow(state, flt, emit, start=position, poll=args.poll, stop=_sealer(state))
         except KeyboardInterrupt:
             return 0
     return 0
+
+
+def _sealer(state: str, every: float = 1.0) -> Any:
+    """For ``tail -f``: about once a second, seal the tool calls waiting in the spill directory (the
+    PostToolUse shell leaves them there for the next write, at the latest the turn's end), so the
+    person sees each call as it ends. Best effort: a log this user cannot write is only read."""
+    import time
+
+    from hookpact.audit.layout import SPILL, audit_dir
+    from hookpact.audit.writer import EVENT_SUFFIX, AuditWriter
+    from hookpact.core.dirs import data_dir
+
+    spill = os.path.join(audit_dir(state), SPILL)
+    last = [0.0]
+
+    def never_stop() -> bool:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            try:
+                if any(name.endswith(EVENT_SUFFIX) for name in os.listdir(spill)):
+                    AuditWriter.from_env(state, data_dir(), os.environ, max_lock_wait=0.2).sync()
+            except Exception:  # the hooks seal them anyway; a reader never fails for this
+                pass
+        return False
+
+    return never_stop
 
 
 def cmd_query(args: argparse.Namespace) -> int:
