@@ -188,3 +188,39 @@ def test_tail_follow_shows_a_call_the_shell_kept_without_waiting_for_the_turn_to
     assert spilled(opened) == [], err
     shown = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert [r.get("tool_use_id") for r in shown][-1] == "toolu_live"
+
+
+@pytest.mark.fault
+def test_on_a_full_disk_the_shell_hands_the_event_to_python_and_leaves_nothing_behind(hermetic_env: Any,
+                                                                                     tmp_path: Path) -> None:
+    """The spill directory is on a real full tmpfs: the shell's write fails, its half-written file is
+    removed and Python gets the event (it writes it, or keeps it in the spool on another filesystem);
+    once there is space again the shell takes over and the next write seals everything. Nothing is lost."""
+    import errno
+
+    from tests.support.tmpfs import small_tmpfs
+
+    spool = tmp_path / "spool"
+    with small_tmpfs(tmp_path / "small", "64k") as mount:
+        state = mount / "state"
+        env = {"HOOKPACT_STATE_DIR": str(state), "HOOKPACT_AUDIT_SPOOL": str(spool)}
+        assert run(post_command(), post("toolu_first"), **env).returncode == 0  # Python: opens the inbox
+        assert (state / "audit" / "spill").is_dir()
+        filler = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(filler, b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(filler)
+        runs_before = len(hook_runs(state))
+        assert run(post_command(), post("toolu_full"), **env).returncode == 0
+        assert spilled(state) == []  # no half-written file left behind
+        assert len(hook_runs(state)) > runs_before or spool.exists()  # Python took the event
+        os.unlink(mount / "filler")
+        assert run(post_command(), post("toolu_after"), **env).returncode == 0
+        assert [n for n in spilled(state) if n.endswith(".event")] != []  # the shell again
+        assert AuditWriter(str(state), data_dir()).sync() == "written"
+        got = [r.get("tool_use_id") for r in records(state) if r["event"] == "PostToolUse"]
+    assert got == ["toolu_first", "toolu_full", "toolu_after"]

@@ -70,7 +70,8 @@ _INBOX = (
     """if [ -n "$i" ] && printf '{{"traceparent":"%s"}}\\n' "$t" 2>/dev/null >> "$f" && """
     # printf, not ':': a redirection that fails on a special builtin ends the shell.
     """mv -f "$f" "$d/e$$-$i.event" 2>/dev/null && printf '' 2>/dev/null > "$r/$i"; then exit 0; fi; """
-    'rm -f "$f" 2>/dev/null; fi; fi; '
+    # Whatever is left of the file (a write that failed half way) goes: Python records the event.
+    'fi; rm -f "$f" 2>/dev/null; fi; '
     """printf '%s\\n' "$in" | {{ """
 )
 
