@@ -10,9 +10,7 @@ the spooled records, lifts the stop, and the trail verifies with the person's ke
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 from hookpact.audit.handout import new_epoch
 from hookpact.audit.verify import verify
 from tests.support import pre_tool_event, run_hook_process
+from tests.support.tmpfs import fill
 
 pytestmark = pytest.mark.fault
 
@@ -36,19 +35,6 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
 
     with small_tmpfs(tmp_path / "small", "128k") as mount:
         yield mount
-
-
-def fill(mount: Path) -> Path:
-    filler = mount / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError as exc:
-        assert exc.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-    return filler
 
 
 def post(n: int, session: str) -> dict[str, Any]:

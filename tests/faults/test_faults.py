@@ -7,7 +7,6 @@ fault suite is marked ``fault`` where it lives (``pytest -m fault``; docs/failur
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import pwd
@@ -202,15 +201,9 @@ def test_5_a_full_disk_spools_and_the_next_write_seals_a_gap(small_fs: Path, tmp
                 "tool_response": {"type": "create"}}
 
     assert run(settings, post(0), env) == (0, None)
-    filler = small_fs / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError as exc:
-        assert exc.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
+    from tests.support.tmpfs import fill
+
+    filler = fill(small_fs)
     notice, n = None, 1
     while notice is None and n < 60:  # the log's last page may still take a few records
         code, out = run(settings, post(n), env)

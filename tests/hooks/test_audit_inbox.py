@@ -196,9 +196,7 @@ def test_on_a_full_disk_the_shell_hands_the_event_to_python_and_leaves_nothing_b
     """The spill directory is on a real full tmpfs: the shell's write fails, its half-written file is
     removed and Python gets the event (it writes it, or keeps it in the spool on another filesystem);
     once there is space again the shell takes over and the next write seals everything. Nothing is lost."""
-    import errno
-
-    from tests.support.tmpfs import small_tmpfs
+    from tests.support.tmpfs import fill, small_tmpfs
 
     spool = tmp_path / "spool"
     with small_tmpfs(tmp_path / "small", "64k") as mount:
@@ -206,19 +204,12 @@ def test_on_a_full_disk_the_shell_hands_the_event_to_python_and_leaves_nothing_b
         env = {"HOOKPACT_STATE_DIR": str(state), "HOOKPACT_AUDIT_SPOOL": str(spool)}
         assert run(post_command(), post("toolu_first"), **env).returncode == 0  # Python: opens the inbox
         assert (state / "audit" / "spill").is_dir()
-        filler = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while True:
-                os.write(filler, b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-        finally:
-            os.close(filler)
+        filler = fill(mount)
         runs_before = len(hook_runs(state))
         assert run(post_command(), post("toolu_full"), **env).returncode == 0
         assert spilled(state) == []  # no half-written file left behind
         assert len(hook_runs(state)) > runs_before or spool.exists()  # Python took the event
-        os.unlink(mount / "filler")
+        os.unlink(filler)
         assert run(post_command(), post("toolu_after"), **env).returncode == 0
         assert [n for n in spilled(state) if n.endswith(".event")] != []  # the shell again
         assert AuditWriter(str(state), data_dir()).sync() == "written"
