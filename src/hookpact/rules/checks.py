@@ -140,17 +140,15 @@ def recursive_delete(analysis: Analysis, ctx: RuleContext, params: Mapping[str, 
 
 
 def _block_device(path: str) -> bool:
-    return path.startswith("/dev/") and _re().match(BLOCK_DEVICE, path) is not None
+    if not path.startswith("/dev/"):
+        return False
+    import re  # only here, as below: importing it costs a hook more than its decision
 
-
-def _re() -> Any:
-    import re  # only where it is needed: importing it costs a hook more than its decision
-
-    return re
+    return re.match(BLOCK_DEVICE, path) is not None
 
 
 def _world_writable(mode: str) -> bool:
-    re = _re()
+    import re
     if re.fullmatch(r"[0-7]{3,4}", mode):
         return bool(int(mode[-1], 8) & 0o2)
     for clause in mode.split(","):
@@ -178,7 +176,8 @@ def chmod_world_writable(analysis: Analysis, ctx: RuleContext,
     for inv in analysis.invocations:
         if inv.name != "chmod":
             continue
-        re = _re()
+        import re
+
         recursive = False
         operands: list[Word] = []
         for word in inv.args:

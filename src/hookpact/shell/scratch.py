@@ -7,7 +7,6 @@ import os
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
 
     from hookpact.shell.model import Write
 
@@ -17,19 +16,15 @@ if TYPE_CHECKING:
 SYSTEM_TEMP = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp")
 
 
-def _re() -> Any:
-    import re  # only where it is needed: importing it costs a hook more than its decision
-
-    return re
-
-
 def temp_roots(env: Mapping[str, str]) -> list[str]:
     """The shared scratch directories, each as written and resolved."""
     roots: list[str] = list(SYSTEM_TEMP)
     tmpdir = env.get("TMPDIR") or ""
-    macos = tmpdir.startswith(("/var/folders/", "/private/var/folders/"))
-    if macos and _re().fullmatch(r"/(?:private/)?var/folders/[^/]+/[^/]+/T/?", tmpdir):
-        roots.append(tmpdir.rstrip("/"))
+    if tmpdir.startswith(("/var/folders/", "/private/var/folders/")):
+        import re  # only here: importing it costs a hook more than its decision
+
+        if re.fullmatch(r"/(?:private/)?var/folders/[^/]+/[^/]+/T/?", tmpdir):
+            roots.append(tmpdir.rstrip("/"))
     resolved = [os.path.realpath(root) for root in roots]
     return [r for r in dict.fromkeys([*roots, *resolved]) if r != "/"]
 

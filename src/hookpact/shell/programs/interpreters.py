@@ -35,19 +35,15 @@ PERL_SAFE_MODULES = frozenset({"strict", "warnings", "utf8", "List::Util", "Scal
                                "MIME::Base64", "Encode", "constant", "feature", "open"})
 
 
-def _fullmatch(pattern: str, text: str) -> bool:
-    import re  # only where it is needed: importing it costs a hook more than its decision
-
-    return re.fullmatch(pattern, text) is not None
-
-
 def language_of(program: str) -> str | None:
     """The inline-code language ``program`` runs, or None (``python3.12`` counts as python)."""
     if program in LANGUAGES:
         return LANGUAGES[program]
-    if program.startswith(("python", "pypy")) and _fullmatch(r"(?:python|pypy)[0-9.]*[a-z]?", program):
-        return "python"
-    return None
+    if not program.startswith(("python", "pypy")):
+        return None
+    import re  # only here: importing it costs a hook more than its decision
+
+    return "python" if re.fullmatch(r"(?:python|pypy)[0-9.]*[a-z]?", program) else None
 
 
 def runs_code(program: str) -> bool:
