@@ -7,8 +7,8 @@ read-only Bash (``ls``) and a writing Bash (``echo > file``), in turn, six times
 * ``none``      no hooks at all (the floor);
 * ``colon``     a PreToolUse + PostToolUse pair of ``:`` command hooks (the spawn floor);
 * ``python``    a PreToolUse + PostToolUse pair of minimal stdlib Python hooks (``json.load`` of stdin);
-* ``http``      the floor of resident mode: ``http`` hooks on PreToolUse, PostToolUse and PostToolBatch
-                (the events resident mode serves on every call) to a local server that answers ``{}``;
+* ``http``      the floor of resident mode: ``http`` hooks on PreToolUse and PostToolUse (the events
+                resident mode serves on every call) to a local server that answers ``{}``;
 * ``command``   everything ``hookpact install`` registers (one dispatcher per event);
 * ``resident``  ``hookpact install --resident`` (http hooks to ``hookpact serve``, already running).
 
@@ -108,7 +108,7 @@ def setup(base: Path, variant: str) -> tuple[Path, Path]:
     elif variant == "http":
         entry = {"hooks": [{"type": "http", "url": f"http://127.0.0.1:{NOOP_PORT[0]}/hook", "timeout": 10}]}
         settings.write_text(json.dumps({"hooks": {event: [entry] for event in
-                                                  ("PreToolUse", "PostToolUse", "PostToolBatch")}}))
+                                                  ("PreToolUse", "PostToolUse")}}))
     elif variant == "python":
         hook = base / "minimal_hook.py"
         hook.write_text(MINIMAL_HOOK)

@@ -231,7 +231,7 @@ def test_anchor_prints_the_head(capsys: Capsys, populated: AuditWriter, state: P
 @pytest.fixture
 def turn(make_writer: Callable[..., AuditWriter], state: Path) -> AuditWriter:
     """A turn: the scope guard denies one Write and allows another, a context hook injects, a rule
-    warns; the turn's PostToolBatch names every call's path, the denied one included."""
+    warns; the turn end's CallsNotRun record names the denied call's path."""
     w = make_writer()
     for run_ in (
         {"hook": "scope", "tool": "Write", "decision": "deny", "tool_use_id": "toolu_bad",
@@ -244,7 +244,7 @@ def turn(make_writer: Callable[..., AuditWriter], state: Path) -> AuditWriter:
                                 "session_id": "s-one", "outcome": run_["decision"], **run_})
     w.append([
         rec(1, "s-one", agent="backend", tool_use_id="toolu_ok", paths=["/r/src/backend/api.py"]),
-        {"ts": "2026-11-21T10:00:05.000Z", "event": "PostToolBatch", "session": "s-one", "agent": "backend",
+        {"ts": "2026-11-21T10:00:05.000Z", "event": "CallsNotRun", "session": "s-one", "agent": "backend",
          "calls": [{"tool": "Write", "tool_use_id": "toolu_bad", "paths": ["/r/src/frontend/x.ts"]},
                    {"tool": "Write", "tool_use_id": "toolu_ok", "paths": ["/r/src/backend/api.py"]}]},
     ])
@@ -273,10 +273,10 @@ def test_csv_has_target_label_and_reason(capsys: Capsys, turn: AuditWriter) -> N
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--path", "/r/src/frontend/x.ts"], {("scope", "toolu_bad"), ("PostToolBatch", None)}),
-    (["--path", "/r/src/frontend"], {("scope", "toolu_bad"), ("PostToolBatch", None)}),
+    (["--path", "/r/src/frontend/x.ts"], {("scope", "toolu_bad"), ("CallsNotRun", None)}),
+    (["--path", "/r/src/frontend"], {("scope", "toolu_bad"), ("CallsNotRun", None)}),
     (["--path", "*/backend/*.py"], {("scope", "toolu_ok"), ("pre_edit_context", "toolu_ok"),
-                                    ("PostToolUse", "toolu_ok"), ("PostToolBatch", None)}),
+                                    ("PostToolUse", "toolu_ok"), ("CallsNotRun", None)}),
     (["--path", "/r/src/frontend", "--decision", "deny"], {("scope", "toolu_bad")}),
     (["--agent", "backend", "--decision", "context"], {("pre_edit_context", "toolu_ok")}),
 ])

@@ -75,11 +75,12 @@ def test_failures_keep_the_exit_status_not_the_output() -> None:
     assert "error" not in odd and odd["interrupted"] is True
 
 
-def test_post_tool_batch_lists_every_call() -> None:
+@pytest.mark.parametrize("name", ["CallsNotRun", "PostToolBatch"])  # PostToolBatch: records of older logs
+def test_calls_not_run_lists_every_call(name: str) -> None:
     calls = [{"tool_name": "Write", "tool_input": {"file_path": "rel.txt", "content": "x"}, "tool_use_id": "t1",
               "tool_response": "PreToolUse:Write hook error: denied"},
              {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "t2", "tool_response": "a\nb"}]
-    rec = from_event(wire_event("PostToolBatch", "/repo", tool_calls=calls), {}, NOW)
+    rec = from_event(wire_event(name, "/repo", tool_calls=calls), {}, NOW)
     assert [(c["tool"], c["tool_use_id"], c.get("paths")) for c in rec["calls"]] == [
         ("Write", "t1", ["rel.txt"]), ("Bash", "t2", None)]
     assert rec["calls"][1]["output_sha256"] == sha("a\nb")

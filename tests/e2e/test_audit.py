@@ -75,9 +75,9 @@ def test_a_parallel_session_is_fully_accounted_for_and_verifies(session: dict[st
         ran = [o for o in outcomes if o[0] in ("PostToolUse", "PostToolUseFailure")]
         denied = [o for o in outcomes if o[1] == "deny"]
         assert len(ran) + len(denied) == 1, (info, outcomes)
-    # ... and the batch records (PostToolBatch sees denied calls too) list exactly the calls that never
-    # ran: a call PostToolUse recorded is not recorded twice.
-    batched = {c["tool_use_id"] for r in records if r["event"] == "PostToolBatch" for c in r["calls"]}
+    # ... and the turn ends' CallsNotRun records (read from each agent's transcript) list exactly the
+    # calls that never ran: a call PostToolUse recorded is not recorded twice.
+    batched = {c["tool_use_id"] for r in records if r["event"] == "CallsNotRun" for c in r["calls"]}
     ran_ids = {r["tool_use_id"] for r in records if r["event"] in ("PostToolUse", "PostToolUseFailure")}
     assert batched == set(issued) - ran_ids and len(batched) == 1
 

@@ -1,5 +1,5 @@
 """Command mode through the real CLI: one hookpact process per event, gates that start no Python,
-and a batch recorded only for the call that never ran."""
+and the call that never ran recorded from the transcript at the turn's end."""
 
 from __future__ import annotations
 
@@ -48,13 +48,14 @@ def test_one_process_per_event_and_the_batch_gate(run_claude: RunClaude, scripte
     assert not [r for r in pre if r["tool"] == "Read"]  # the runaway gate found nothing to do: no Python
     # One PreToolUse handler per call, never two.
     assert len(run.hook_responses("PreToolUse")) == 4
-    # Four batches, one of which has a call that never ran: Python started for that one only.
-    batch_runs = [r for r in runs if r["event"] == "PostToolBatch" and r["hook"] == "audit"]
-    assert len(batch_runs) == 1
+    # No handler per batch: the call that never ran is read from the transcript when the turn ends.
+    assert not [r for r in runs if r["event"] == "PostToolBatch"] and not run.hook_responses("PostToolBatch")
     records = audit_records(e2e_home)
-    (batch,) = [r for r in records if r["event"] == "PostToolBatch"]
+    (not_run,) = [r for r in records if r["event"] == "CallsNotRun"]
     denied_id = next(i for i, u in scripted_api.issued_tool_uses("Write").items()
                      if u["input"]["file_path"] == str(denied))
-    assert [c["tool_use_id"] for c in batch["calls"]] == [denied_id]
+    assert [c["tool_use_id"] for c in not_run["calls"]] == [denied_id] and not_run["agent"] == "main"
+    assert [c["paths"] for c in not_run["calls"]] == [[str(denied)]]
+    assert records[records.index(not_run) + 1]["event"] == "Stop"  # written with the turn's Stop
     ran = [r for r in records if r["event"] == "PostToolUse"]
     assert sorted(r["tool"] for r in ran) == ["Bash", "Read", "Write"]

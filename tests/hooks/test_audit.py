@@ -22,8 +22,7 @@ from hookpact.installer import settings
 from tests.support import pre_tool_event, run_hook_process, wire_event
 
 MODULE = "hookpact.hooks.audit"
-EVENTS = ("PostToolUse", "PostToolUseFailure", "PostToolBatch", "SubagentStart", "SubagentStop", "SessionStart",
-          "SessionEnd", "Stop")
+EVENTS = ("PostToolUse", "PostToolUseFailure", "SubagentStart", "SubagentStop", "SessionStart", "SessionEnd", "Stop")
 
 
 def audit_records(state: Path) -> list[dict[str, Any]]:
@@ -62,8 +61,6 @@ def test_installed_like_the_scope_hook() -> None:
     post(),
     post("Bash", tool_input={"command": "ls"}, agent_type="writer", agent_id="ae2c"),
     {**pre_tool_event("Bash", hook_event_name="PostToolUseFailure"), "error": "Exit code 1", "is_interrupt": False},
-    wire_event("PostToolBatch", "/repo", tool_calls=[{"tool_name": "Write", "tool_use_id": "toolu_denied",
-                                                      "tool_input": {}, "tool_response": "denied"}]),
     wire_event("SubagentStart", "/repo", agent_id="a1", agent_type="writer"),
     wire_event("SubagentStop", "/repo", agent_id="a1", agent_type="writer", stop_hook_active=False),
     wire_event("SessionStart", "/repo", source="startup"),

@@ -28,20 +28,19 @@ def post_command() -> str:
     return str(handler["command"])
 
 
-def batch_command() -> str:
-    (group,) = settings.desired_entries(sys.executable)["PostToolBatch"]
-    return str(group["hooks"][0]["command"])
-
-
 def post(tool_use_id: str = "toolu_one", **extra: Any) -> dict[str, Any]:
     event = pre_tool_event("Write", "/repo/a.py", hook_event_name="PostToolUse", tool_use_id=tool_use_id)
     return {**event, "tool_response": {"type": "create"}, "duration_ms": 3, **extra}
 
 
 def run(command: str, event: dict[str, Any] | str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed command as Claude Code runs it: /bin/sh, CLAUDE_PROJECT_DIR set (here a project
+    next to the state directory with no hookpact settings, so the runaway gate has nothing to do)."""
     text = event if isinstance(event, str) else json.dumps(event, separators=(",", ":"))
+    project = Path(os.environ["HOOKPACT_STATE_DIR"]).parent / "project"
+    project.mkdir(exist_ok=True)
     return subprocess.run(["/bin/sh", "-c", command], input=text, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60, check=False)
+                          env={**os.environ, "CLAUDE_PROJECT_DIR": str(project), **env}, timeout=60, check=False)
 
 
 def records(state: Path) -> list[dict[str, Any]]:
@@ -74,7 +73,7 @@ def opened(hermetic_env: Any) -> Path:
 
 
 def test_the_first_call_is_recorded_by_python_and_opens_the_inbox(opened: Path) -> None:
-    assert [r["hook"] for r in hook_runs(opened)] == ["audit"]
+    assert [r["hook"] for r in hook_runs(opened)] == ["audit", "runaway_watch"]  # one process, the event's hooks
 
 
 def test_a_call_is_kept_by_the_shell_and_sealed_by_the_next_write(opened: Path) -> None:
@@ -86,14 +85,6 @@ def test_a_call_is_kept_by_the_shell_and_sealed_by_the_next_write(opened: Path) 
     assert name.endswith("-toolu_two.event") and (opened / "recorded" / "toolu_two").exists()
     stamp = os.stat(opened / "audit" / "spill" / name).st_mtime
     assert oct(os.stat(opened / "audit" / "spill" / name).st_mode & 0o777) == "0o600"
-    # the batch gate sees the marker: no Python for the batch either (in a project with no runaway settings)
-    batch = {**post("toolu_two"), "hook_event_name": "PostToolBatch",
-             "tool_calls": [{"tool_name": "Write", "tool_input": {}, "tool_use_id": "toolu_two",
-                             "tool_response": "ok"}]}
-    project = opened.parent / "project"
-    project.mkdir()
-    assert run(batch_command(), batch, CLAUDE_PROJECT_DIR=str(project)).returncode == 0
-    assert len(hook_runs(opened)) == runs_before
     sync(opened)
     assert spilled(opened) == []
     rec = records(opened)[-1]
@@ -106,6 +97,22 @@ def test_a_call_is_kept_by_the_shell_and_sealed_by_the_next_write(opened: Path) 
     assert rec["ts"] == utc_timestamp(stamp)  # when the call ended, not when it was sealed
     report = verify(str(opened), data_dir())
     assert report.kinds() == ["unauthenticated"]  # chain and sequence intact; no key was handed out here
+
+
+@pytest.mark.parametrize("where", ["project", "kill switch"])
+def test_with_runaway_controls_on_python_records_the_call_and_runs_the_watch(opened: Path, where: str) -> None:
+    if where == "project":
+        settings_file = opened.parent / "project" / ".claude" / "hookpact.json"
+        settings_file.parent.mkdir(parents=True, exist_ok=True)
+        settings_file.write_text(json.dumps({"runaway": {"budgets": {"session_tool_calls": 100}}}))
+    else:
+        (opened / "runaway").mkdir()
+        (opened / "runaway" / "stops.json").write_text("{}")
+    runs_before = len(hook_runs(opened))
+    assert run(post_command(), post("toolu_watched")).returncode == 0
+    assert spilled(opened) == []  # not left for the shell: recorded at once
+    assert records(opened)[-1]["tool_use_id"] == "toolu_watched"
+    assert [r["hook"] for r in hook_runs(opened)[runs_before:]] == ["audit", "runaway_watch"]
 
 
 def test_calls_are_sealed_in_the_order_they_ended(opened: Path) -> None:

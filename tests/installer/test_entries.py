@@ -11,16 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from hookpact.hooks.audit import RECORDED
-from hookpact.installer.entries import command_entries
+from hookpact.installer.entries import command_entries, resident_entries
 from tests.support import wire_event
 
 NO_PYTHON = "/nonexistent/python"  # a gate that starts Python anyway exits 127
-
-
-def batch(cwd: Path, *ids: str) -> bytes:
-    calls = [{"tool_name": "Read", "tool_input": {"file_path": "a"}, "tool_use_id": i, "tool_response": "ok"}
-             for i in ids]
-    return json.dumps(wire_event("PostToolBatch", cwd, tool_calls=calls), separators=(",", ":")).encode()
 
 
 def run(event: str, index: int, data: bytes, python: str, project: Path,
@@ -36,33 +30,25 @@ def records(state: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
 
 
-def test_a_batch_whose_calls_are_all_on_record_starts_no_python(tmp_path: Path, hermetic_env: Any) -> None:
-    marks = hermetic_env.state_dir / RECORDED
-    marks.mkdir(parents=True)
-    for name in ("toolu_a", "toolu_b"):
-        (marks / name).touch()
-    proc = run("PostToolBatch", 0, batch(tmp_path, "toolu_a", "toolu_b"), NO_PYTHON, tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, b""), proc.stderr
+def test_no_handler_runs_per_batch(tmp_path: Path, hermetic_env: Any) -> None:
+    """The calls that never ran are read from the transcript when the turn ends (audit/unrun.py):
+    no process, and no http request, on PostToolBatch."""
+    assert "PostToolBatch" not in command_entries(sys.executable)
+    assert "PostToolBatch" not in resident_entries(sys.executable, str(tmp_path), 1, "secret")
+    assert "PostToolBatch" not in command_entries(None)
 
 
-def test_a_batch_with_a_call_that_never_ran_is_recorded_with_that_call_only(tmp_path: Path,
-                                                                            hermetic_env: Any) -> None:
-    marks = hermetic_env.state_dir / RECORDED
-    marks.mkdir(parents=True)
-    (marks / "toolu_ran").touch()
-    assert run("PostToolBatch", 0, batch(tmp_path, "toolu_ran", "toolu_denied"), NO_PYTHON,
-               tmp_path).returncode == 127  # the gate let Python run
-    proc = run("PostToolBatch", 0, batch(tmp_path, "toolu_ran", "toolu_denied"), sys.executable, tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    (rec,) = records(hermetic_env.state_dir)
-    assert rec["event"] == "PostToolBatch" and [c["tool_use_id"] for c in rec["calls"]] == ["toolu_denied"]
-    assert not (marks / "toolu_ran").exists()  # collected
-
-
-def test_a_batch_the_gate_cannot_read_starts_python(tmp_path: Path, hermetic_env: Any) -> None:
-    spaced = json.dumps(json.loads(batch(tmp_path, "toolu_a")), separators=(", ", ": ")).encode()
-    assert run("PostToolBatch", 0, spaced, NO_PYTHON, tmp_path).returncode == 127
-    assert run("PostToolBatch", 0, batch(tmp_path), NO_PYTHON, tmp_path).returncode == 127  # no calls at all
+def test_post_tool_use_starts_python_only_with_runaway_settings(tmp_path: Path, hermetic_env: Any) -> None:
+    post = json.dumps(wire_event("PostToolUse", tmp_path, tool_name="Read", tool_input={"file_path": "a"},
+                                 tool_use_id="toolu_a", tool_response={}), separators=(",", ":")).encode()
+    state = Path(hermetic_env.state_dir)
+    (state / RECORDED).mkdir(parents=True)
+    (state / "audit" / "spill").mkdir(parents=True)
+    assert run("PostToolUse", 0, post, NO_PYTHON, tmp_path).returncode == 0  # kept by the shell
+    assert (state / RECORDED / "toolu_a").exists()
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "hookpact.json").write_text('{"runaway": {"spend": {"project": {"day": 1}}}}')
+    assert run("PostToolUse", 0, post, NO_PYTHON, tmp_path).returncode == 127  # the watch needs Python
 
 
 def test_the_runaway_gate_still_covers_tools_no_guard_matches(tmp_path: Path, hermetic_env: Any) -> None:

@@ -115,7 +115,7 @@ def test_turn_ends_count_usage_and_the_hooks_refuse_tool_calls_and_prompts_at_th
     _configure(project, {"spend": {"session": {"total": 0.25}}, "costs": {"prices": PRICES}})
     transcript_file = project / "t.jsonl"
     env = {"CLAUDE_PROJECT_DIR": str(project)}
-    batch = {**_pre(project), "hook_event_name": "PostToolBatch", "tool_calls": []}
+    batch = {**_pre(project), "hook_event_name": "PostToolUse", "tool_response": {}}
     prompt = {**_pre(project), "hook_event_name": "UserPromptSubmit", "prompt": "go"}
     with transcript_file.open("a") as fh:
         fh.write(assistant("m1") + assistant("m2"))
@@ -149,7 +149,8 @@ def test_an_unreadable_ledger_denies_and_resume_spend_starts_a_new_one(
     _configure(project, {"spend": {"machine": {"day": 100}}, "costs": {"prices": PRICES}})
     (project / "t.jsonl").write_text(assistant("m1"))
     env = {"CLAUDE_PROJECT_DIR": str(project)}
-    run_hook_process("hookpact.hooks.runaway_watch", {**_pre(project), "hook_event_name": "PostToolBatch"}, env)
+    run_hook_process("hookpact.hooks.runaway_watch", {**_pre(project), "hook_event_name": "PostToolUse",
+                                                      "tool_response": {}}, env)
     ledger = Path(spend.ledger_path(str(hermetic_env.state_dir)))
     assert json.loads(ledger.read_text())["spent"]
     if damage == "corrupt":
@@ -303,8 +304,8 @@ def test_session_end_counts_what_reached_the_transcripts_late_subagents_included
     assert rows == {"agent_type:main": pytest.approx(0.2), "agent_type:worker": pytest.approx(0.3)}
 
 
-def test_a_batch_waits_for_its_turn_to_reach_the_transcript(tmp_path: Path) -> None:
-    """PostToolBatch can come before Claude Code writes the assistant message that asked for the calls:
+def test_a_call_end_waits_for_its_turn_to_reach_the_transcript(tmp_path: Path) -> None:
+    """PostToolUse can come before Claude Code writes the assistant message that asked for the call:
     the count waits (briefly) for it, so the turn's cost is not seen a turn late."""
     import threading
     import time

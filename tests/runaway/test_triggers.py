@@ -136,18 +136,37 @@ def test_the_watch_hook_escalates_repeated_hook_timeouts_through_a_command(herme
     (project / ".claude" / "hookpact.json").write_text(json.dumps({"runaway": {"escalation": {
         "command": f"cat >> '{sink}'; echo >> '{sink}'", "hook_failures": 2, "denial_streak": 0}}}))
     state = str(hermetic_env.state_dir)
-    batch = {"session_id": "s1", "transcript_path": "", "cwd": str(project), "hook_event_name": "PostToolBatch",
-             "tool_calls": []}
+    post = {"session_id": "s1", "transcript_path": "", "cwd": str(project), "hook_event_name": "PostToolUse",
+            "tool_name": "Read", "tool_input": {"file_path": "a"}, "tool_use_id": "toolu_r", "tool_response": {}}
     for i in range(2):
         record_run(state, {"hook": "bash_guard", "event": "PreToolUse", "tool": "Bash", "agent": "main",
                            "session_id": "s1", "outcome": "error", "decision": "deny", "timed_out": True,
                            "tool_use_id": f"t{i}", "error": "BudgetExceeded: the hook's 5s budget ran out"})
-        result = run_hook_process("hookpact.hooks.runaway_watch", batch, {"CLAUDE_PROJECT_DIR": str(project)})
+        result = run_hook_process("hookpact.hooks.runaway_watch", post, {"CLAUDE_PROJECT_DIR": str(project)})
         assert result.code == 0 and result.output is None
     (payload,) = [json.loads(line) for line in sink.read_text().splitlines() if line.strip()]
     assert payload["kind"] == "hook_failures" and payload["count"] == 2 and payload["session"] == "s1"
     assert "bash_guard hook failed 2 times in a row, 2 of them timed out" in payload["detail"]
     # A third failure continues the same streak: no second notification.
     record_run(state, {"hook": "bash_guard", "session_id": "s1", "outcome": "error", "timed_out": True})
-    run_hook_process("hookpact.hooks.runaway_watch", batch, {"CLAUDE_PROJECT_DIR": str(project)})
+    run_hook_process("hookpact.hooks.runaway_watch", post, {"CLAUDE_PROJECT_DIR": str(project)})
     assert len([line for line in sink.read_text().splitlines() if line.strip()]) == 1
+
+
+def test_the_runaway_hook_escalates_a_streak_of_denied_calls_before_the_next_call(hermetic_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Denied calls have no PostToolUse: the runaway hook scans before the agent's next call."""
+    sink = tmp_path / "notified.jsonl"
+    project = tmp_path / "repo"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "hookpact.json").write_text(json.dumps({"runaway": {"escalation": {
+        "command": f"cat >> '{sink}'; echo >> '{sink}'", "hook_failures": 0, "denial_streak": 2}}}))
+    state = str(hermetic_env.state_dir)
+    for i in range(2):
+        record_run(state, {"hook": "scope", "event": "PreToolUse", "tool": "Write", "agent": "main",
+                           "session_id": "s1", "outcome": "ok", "decision": "deny", "tool_use_id": f"t{i}"})
+    pre = {"session_id": "s1", "transcript_path": "", "cwd": str(project), "hook_event_name": "PreToolUse",
+           "tool_name": "Read", "tool_input": {"file_path": "a"}, "tool_use_id": "t2"}
+    result = run_hook_process("hookpact.hooks.runaway", pre, {"CLAUDE_PROJECT_DIR": str(project)})
+    assert result.code == 0 and result.output is None  # escalating never changes the verdict
+    (payload,) = [json.loads(line) for line in sink.read_text().splitlines() if line.strip()]
+    assert payload["kind"] == "denial_streak" and payload["count"] == 2 and payload["agent"] == "main"

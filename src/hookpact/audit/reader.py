@@ -234,7 +234,7 @@ def _paths_for(rec: dict[str, Any], tool_use_id: str) -> list[str] | None:
     return None
 
 
-#: How many records later a decision's target may still be found (the turn's PostToolBatch).
+#: How many records later a decision's target may still be found (the turn's CallsNotRun record).
 TARGET_WINDOW = 5000
 
 
@@ -244,7 +244,7 @@ def records(state_dir: str, flt: Filter | None = None, *,
 
     ``targets=True``: a hookpact decision row (``via: hook-run-log``, which names no path) gets
     ``target``, the path of the same tool call found in a later record of its turn (its outcome, or
-    the turn's PostToolBatch, which lists denied calls too); rows are held back until then, at
+    the turn's CallsNotRun record, which lists denied calls, audit/unrun.py); rows are held back until then, at
     most :data:`TARGET_WINDOW` records.
     """
     if not targets:

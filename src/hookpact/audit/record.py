@@ -154,7 +154,7 @@ def from_event(event: Mapping[str, Any], env: Mapping[str, str], now: float | No
                 rec["interrupted"] = True
             if limit:
                 rec["output_text"] = _text(event.get("error"), limit)
-    elif name == "PostToolBatch":
+    elif name in ("CallsNotRun", "PostToolBatch"):  # audit/unrun.py; PostToolBatch in older logs
         calls = []
         for call in event.get("tool_calls") or []:
             if not isinstance(call, dict):

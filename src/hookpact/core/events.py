@@ -137,3 +137,17 @@ def traceparent_of(env: Mapping[str, str]) -> str | None:
     if trace == "0" * 32 or span == "0" * 16:
         return None
     return value
+
+
+def transcript_of(event: dict[str, Any]) -> str | None:
+    """The transcript of the agent the event is from: a subagent's own file, else the session's."""
+    agent_path = event.get("agent_transcript_path")
+    if isinstance(agent_path, str) and agent_path:
+        return agent_path
+    path = event.get("transcript_path")
+    if not isinstance(path, str) or not path:
+        return None
+    agent_id = event.get("agent_id")
+    if isinstance(agent_id, str) and agent_id:
+        return os.path.join(os.path.splitext(path)[0], "subagents", f"agent-{agent_id}.jsonl")
+    return path

@@ -1,11 +1,11 @@
 """Audit hook: one chained, authenticated record per tool outcome and session/agent event.
 
-PostToolUse, PostToolUseFailure, PostToolBatch (only the calls of a turn that never ran: denied by
-a permission rule or another hook; each call that ran leaves a marker file at PostToolUse that the
-batch, or the installed shell gate before it, checks),
-(PostToolUse is installed as a /bin/sh command that leaves the event in the audit's spill directory
-for the next write to seal, and starts this hook only when it cannot: installer/entries.py),
-SubagentStart/SubagentStop, SessionStart/SessionEnd and Stop. Each write also takes in the
+PostToolUse and PostToolUseFailure (each call that ran; PostToolUse is installed as a /bin/sh
+command that leaves the event in the audit's spill directory for the next write to seal, and starts
+this hook only when it cannot: installer/entries.py), SubagentStart/SubagentStop, SessionStart/SessionEnd
+and Stop. At a turn end (Stop, SubagentStop, SessionEnd) the calls of the agent's transcript that
+never ran (denied by a permission rule, another hook or hookpact) go on record first, one
+``CallsNotRun`` record (audit/unrun.py): a call that ran left a marker file at PostToolUse. Each write also takes in the
 decisions other hookpact hooks logged since the last one (audit/writer.py), so the scope guard
 is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
 cannot be written is kept in the spool and the gap is sealed into the log by the next write;
@@ -41,7 +41,7 @@ def _section(ctx: HookContext) -> dict[str, Any]:
 
 #: Marker files of calls PostToolUse recorded: ``<state dir>/recorded/<tool_use_id>``.
 RECORDED = "recorded"
-#: Markers a batch never collected (its gate found them all) are swept after this long.
+#: Markers no turn end collected (a session killed mid-turn) are swept after this long.
 MARKER_TTL = 3600.0
 SWEEP_EVERY = 600.0
 
@@ -65,7 +65,7 @@ def mark_recorded(state_dir: str, tool_use_id: object) -> None:
     try:
         os.close(open_private(os.path.join(state_dir, RECORDED, safe), os.O_WRONLY))
     except OSError:
-        pass  # no marker: the batch records the call again, nothing is lost
+        pass  # no marker: the turn end records the call again, nothing is lost
     _sweep(state_dir)
 
 
@@ -104,41 +104,47 @@ def open_inbox(state_dir: str) -> None:
         pass  # the shell finds no directory and hands the event to Python, as now
 
 
-def unrecorded_calls(state_dir: str, calls: object) -> list[Any]:
-    """The batch's calls with no PostToolUse record (their markers are collected on the way)."""
-    import os
+def _not_run(event: dict[str, Any], ctx: HookContext) -> Any:
+    """The turn's calls that never ran, read from the agent's transcript (None: no transcript)."""
+    from hookpact.audit import unrun
+    from hookpact.core.events import transcript_of
 
-    if not isinstance(calls, list):
-        return []
-    missing = []
-    for call in calls:
-        safe = _safe_id(call.get("tool_use_id")) if isinstance(call, dict) else None
-        if safe is None:
-            missing.append(call)
-            continue
-        try:
-            os.unlink(os.path.join(state_dir, RECORDED, safe))
-        except FileNotFoundError:
-            missing.append(call)
-        except OSError:
-            pass
-    return missing
+    path = transcript_of(event)
+    if path is None:
+        return None
+    try:
+        return unrun.Reconcile(ctx.state_dir, path)
+    except Exception:  # an odd transcript must not cost the turn end's own record
+        return None
+
+
+#: Turn ends: the calls of the turn with no outcome on record go on record first (audit/unrun.py).
+TURN_ENDS = frozenset({"Stop", "SubagentStop", "SessionEnd"})
 
 
 def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     name = event.get("hook_event_name")
-    if name == "PostToolBatch":
-        calls = unrecorded_calls(ctx.state_dir, event.get("tool_calls"))
-        if not calls:
-            return None
-        event = {**event, "tool_calls": calls}
+    records = [from_event(event, ctx.env)]
+    reconcile = None
+    if name in TURN_ENDS:
+        reconcile = _not_run(event, ctx)
+        if reconcile is not None and reconcile.calls:
+            from hookpact.audit import unrun
+
+            records.insert(0, from_event(unrun.event_for(event, reconcile.calls), ctx.env))
+    elif name == "SessionStart":
+        from hookpact.audit import unrun
+
+        unrun.start_at_end(ctx.state_dir, event.get("transcript_path"))
     writer = AuditWriter.from_env(ctx.state_dir, data_dir(ctx.env), ctx.env,
                                   max_lock_wait=ctx.deadline.remaining() - WRITE_MARGIN)
     try:
-        status = writer.append([from_event(event, ctx.env)])
+        status = writer.append(records)
     except AuditWriteError as exc:
         _on_failure(ctx, event, writer, _section(ctx), "lost", str(exc))
         raise  # the hook-run log keeps the record's fields; the next write takes them in
+    if reconcile is not None:
+        reconcile.commit()  # written, spilled or spooled: on its way to the log
     if name in ("PostToolUse", "PostToolUseFailure"):
         mark_recorded(ctx.state_dir, event.get("tool_use_id"))  # on record, or in the spill/spool
     if name == "PostToolUse":

@@ -23,8 +23,8 @@ class HookSpec:
     ``gated`` hooks are installed behind a ``/bin/sh`` test (installer/entries.py) that starts
     Python only while the kill switch file exists or the project configures ``runaway``: they run
     on every tool call and have nothing to do otherwise.
-    ``gates`` names a gate for single events (``(("PostToolBatch", "recorded_calls"),)``): the
-    hook is needed on that event only when the gate's shell test says so (installer/entries.py).
+    ``gates`` names a gate for single events (``(("PostToolUse", "inbox"),)``): the hook is needed
+    on that event only when the gate's shell test says so (installer/entries.py).
     """
 
     __slots__ = ("name", "module", "events", "enforcing", "timeout", "budget", "summary", "gated", "gates")
@@ -109,7 +109,7 @@ HOOKS: Mapping[str, HookSpec] = {
         HookSpec(
             "audit",
             "hookpact.hooks.audit",
-            (("PostToolUse", None), ("PostToolUseFailure", None), ("PostToolBatch", None),
+            (("PostToolUse", None), ("PostToolUseFailure", None),
              ("SubagentStart", None), ("SubagentStop", None), ("SessionStart", None), ("SessionEnd", None),
              ("Stop", None)),
             enforcing=False,
@@ -117,11 +117,11 @@ HOOKS: Mapping[str, HookSpec] = {
             budget=5.0,
             summary="Appends a chained, authenticated record of every tool outcome and hookpact decision "
                     "(hookpact audit).",
-            # PostToolUse and PostToolUseFailure record every call that ran; a batch is recorded only
-            # for the calls that never ran (denied by a rule or another hook). PostToolUse's event goes
-            # to the audit's spill directory from /bin/sh and is sealed by the next write
-            # (installer/entries.py inbox_command).
-            gates=(("PostToolBatch", "recorded_calls"), ("PostToolUse", "inbox")),
+            # PostToolUse and PostToolUseFailure record every call that ran; the calls that never ran
+            # (denied by a rule or another hook) are read from the transcript when the turn ends
+            # (audit/unrun.py). PostToolUse's event goes to the audit's spill directory from /bin/sh
+            # and is sealed by the next write (installer/entries.py inbox_command).
+            gates=(("PostToolUse", "inbox"),),
         ),
         HookSpec(
             "sandbox_session",
@@ -176,7 +176,7 @@ HOOKS: Mapping[str, HookSpec] = {
         HookSpec(
             "runaway_watch",
             "hookpact.hooks.runaway_watch",
-            (("UserPromptSubmit", None), ("PostToolUseFailure", None), ("PostToolBatch", None)),
+            (("UserPromptSubmit", None), ("PostToolUse", None), ("PostToolUseFailure", None)),
             enforcing=False,
             timeout=10,
             budget=5.0,

@@ -48,6 +48,8 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     section = config.load(ctx.project_dir)
     if section is None:
         return None
+    if isinstance(section.get("escalation"), dict):
+        _scan(event, ctx, section)
     if isinstance(section.get("spend"), dict):
         from hookpact.runaway import spend
 
@@ -95,6 +97,18 @@ def _account(event: dict[str, Any], ctx: HookContext, section: dict[str, Any], a
     if verdict.kind == "warn":
         return Decision("context", context=verdict.text, rule=verdict.rule, source=NAME)
     return None
+
+
+def _scan(event: dict[str, Any], ctx: HookContext, section: dict[str, Any]) -> None:
+    """The escalation triggers over the session's hook runs so far (runaway/triggers.py): denials and
+    failures of the calls before this one; a streak of calls that all were denied has no PostToolUse
+    of its own to be seen at. Never changes the verdict."""
+    try:
+        from hookpact.runaway.triggers import scan_and_escalate
+
+        scan_and_escalate(event, ctx, section)
+    except Exception as exc:
+        _note_error(ctx, event, exc, what="escalation")
 
 
 def _escalate(event: dict[str, Any], ctx: HookContext, section: dict[str, Any], agent: str, kind: str,

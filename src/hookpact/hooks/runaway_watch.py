@@ -1,16 +1,19 @@
-"""Runaway watch: UserPromptSubmit, PostToolUseFailure and PostToolBatch. Enhancing (fails open).
+"""Runaway watch: UserPromptSubmit, PostToolUse and PostToolUseFailure. Enhancing (fails open).
 
 * UserPromptSubmit: while ``hookpact stop`` covers the session, or a spend limit covering it is
   spent (runaway/spend.py), the prompt is blocked (it never reaches the model).
-* PostToolBatch (and UserPromptSubmit): the turn's usage is counted into the spend ledger, and the
-  alerts at 50% and 80% of a limit go out. Fail-open on purpose: a broken install must not refuse every prompt; the
-  tool calls stay fail-closed in the runaway hook.
+* PostToolUse (and UserPromptSubmit): the usage of the turn that asked for the call is counted into
+  the spend ledger, and the alerts at 50% and 80% of a limit go out. Fail-open on purpose: a broken
+  install must not refuse every prompt; the tool calls stay fail-closed in the runaway hook.
 * PostToolUseFailure: failure streaks per agent, escalated when they reach
   ``runaway.escalation.failure_streak``; does nothing unless ``runaway.escalation`` is configured.
-* PostToolUseFailure and PostToolBatch (once per assistant turn, also after denied calls): reads the
-  session's new hook-run log lines and escalates hookpact hooks failing or timing out in a row and
-  agents denied call after call (runaway/triggers.py); completion does the same at Stop and
-  SubagentStop, the events SDK callbacks get.
+* PostToolUse and PostToolUseFailure: reads the session's new hook-run log lines and escalates
+  hookpact hooks failing or timing out in a row and agents denied call after call
+  (runaway/triggers.py); the runaway hook does the same before each call (a denied call has no
+  PostToolUse), and completion at Stop and SubagentStop, the events SDK callbacks get.
+
+Installed behind the runaway gate: with no ``runaway`` section and no kill switch, PostToolUse stays
+the /bin/sh inbox and starts no Python (installer/entries.py).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def decide(event: dict[str, Any], ctx: HookContext) -> Decision | None:
     section = config.load(ctx.project_dir)
     if section is None:
         return None
-    if event["hook_event_name"] == "PostToolBatch" and isinstance(section.get("spend"), dict):
+    if event["hook_event_name"] == "PostToolUse" and isinstance(section.get("spend"), dict):
         from hookpact.runaway import spend
 
         try:

@@ -170,8 +170,6 @@ def canary_event(event: str, matcher: str | None, root: str) -> dict[str, Any]:
         base["source"] = "startup"
     elif event in ("SubagentStart", "SubagentStop"):
         base.update(agent_id="adoctor", agent_type="doctor")
-    elif event == "PostToolBatch":
-        base["tool_calls"] = []
     return base
 
 

@@ -28,39 +28,16 @@ DISPATCH = HookSpec("dispatch", "hookpact.hooks.dispatch", (), enforcing=False, 
                     summary="Runs every hookpact hook of one event in one process.")
 
 
-def _state_dir_sh() -> str:
-    """/bin/sh that sets ``s`` to the state directory as core/dirs.py resolves it (empty if unknown)."""
-    return ('s=${HOOKPACT_STATE_DIR:-}; [ -n "$s" ] || case ${XDG_STATE_HOME:-} in '
-            '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact};; esac; ')
-
-
-def recorded_calls_gate() -> str:
-    """/bin/sh that buffers the PostToolBatch event in ``in`` and sets ``ok=1`` only when every call
-    in it has the marker its PostToolUse record left (hooks/audit.py). Whatever it cannot be sure of
-    (no ids, ids and calls not one to one, no grep, no state dir) leaves ``ok`` empty: Python runs."""
-    from hookpact.hooks.audit import RECORDED
-
-    return (
-        "in=$(cat); " + _state_dir_sh() + "ok=; t=0; u=0; "
-        'if [ -n "$s" ]; then ok=1; '
-        "for w in $(printf '%s' \"$in\" | grep -o '\"tool_use_id\":\"[A-Za-z0-9_-]*\"\\|\"tool_response\":'); do "
-        "case $w in '\"tool_response\":') t=$((t+1));; "
-        f'*) u=$((u+1)); i=${{w#*:\\"}}; i=${{i%\\"}}; [ -n "$i" ] && [ -e "$s/{RECORDED}/$i" ] || ok=;; esac; '
-        'done; [ "$t" -gt 0 ] && [ "$t" -eq "$u" ] || ok=; fi; '
-    )
-
-
 #: Longest ``"tool_use_id":"<id>"`` the inbox takes (ids of at most 128 characters, as hooks/audit.py).
 _ID_MATCH_MAX = 16 + 128 + 1
 
 
 #: inbox_command's /bin/sh, one line; ``{...}`` are filled in, ``{{``/``}}`` are the shell's braces.
 _INBOX = (
-    'in=$(cat); s=${{HOOKPACT_STATE_DIR:-}}; [ -n "$s" ] || case ${{XDG_STATE_HOME:-}} in '
-    '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${{HOME:+$HOME/.local/state/hookpact}}; {macos};; esac; '
+    'in=$(cat); {state}'
     'd=$s/{audit}/{spill}; r=$s/{recorded}; f=$d/.e$$.tmp; '
     'if [ -n "$s" ] && [ -d "$d" ] && [ -d "$r" ] && [ -z "${{HOOKPACT_AUDIT_CONTENT:-}}" ] && '
-    '[ -z "${{HOOKPACT_NO_INBOX:-}}" ]; then umask 077; '
+    '[ -z "${{HOOKPACT_NO_INBOX:-}}" ]{idle}; then umask 077; '
     """if printf '%s\\n' "$in" 2>/dev/null > "$f"; then """
     """i=$(grep -o '"tool_use_id":"[A-Za-z0-9_-]*"' "$f" 2>/dev/null); """
     "[ ${{#i}} -le {id_max} ] || i=; "
@@ -76,10 +53,15 @@ _INBOX = (
 )
 
 
-def inbox_command(run: str) -> str:
+#: The state directory as core/dirs.py resolves it, in ``s`` (inbox_command without the runaway test).
+_STATE = ('s=${{HOOKPACT_STATE_DIR:-}}; [ -n "$s" ] || case ${{XDG_STATE_HOME:-}} in '
+          '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${{HOME:+$HOME/.local/state/hookpact}}; {macos};; esac; ')
+
+
+def inbox_command(run: str, runaway: bool = False) -> str:
     """/bin/sh for PostToolUse, the one event every tool call that ran has: the event goes into the
     audit's spill directory as it came (``e<pid>-<tool_use_id>.event``, then a line with the call's
-    TRACEPARENT), and the call's marker is left for the batch gate; the next audit write seals it into
+    TRACEPARENT), and the call's marker is left for the turn's end (audit/unrun.py); the next audit write seals it into
     the log (audit/writer.py), at the latest when the turn ends (Stop). No Python on the way, so a call
     costs one shell here, not an interpreter.
 
@@ -87,13 +69,20 @@ def inbox_command(run: str) -> str:
     no state, spill or marker directory yet (the first call makes them), not exactly one
     ``tool_use_id`` in the event, content capture on (``HOOKPACT_AUDIT_CONTENT``: its text is
     redacted in Python), ``HOOKPACT_NO_INBOX`` set, or a write that fails (a full disk: Python's
-    writer has the spool for that)."""
+    writer has the spool for that).
+
+    ``runaway``: the runaway controls listen on PostToolUse too (runaway_watch, gated): Python also
+    runs whenever their gate would start it (installer/settings.py runaway_idle)."""
     from hookpact.audit.layout import AUDIT_DIRNAME, SPILL
     from hookpact.hooks.audit import RECORDED
-    from hookpact.installer.settings import MACOS_FALLBACK
+    from hookpact.installer.settings import MACOS_FALLBACK, runaway_idle
 
-    return _INBOX.format(audit=AUDIT_DIRNAME, spill=SPILL, recorded=RECORDED, id_max=_ID_MATCH_MAX,
-                         macos=MACOS_FALLBACK.format(var="s")) + run + "; }"
+    state, idle = _STATE.format(macos=MACOS_FALLBACK.format(var="s")), ""
+    if runaway:
+        prelude, condition = runaway_idle()
+        state, idle = prelude, " && " + condition  # values: format leaves their braces alone
+    return _INBOX.format(state=state, idle=idle, audit=AUDIT_DIRNAME, spill=SPILL, recorded=RECORDED,
+                         id_max=_ID_MATCH_MAX) + run + "; }"
 
 
 def _command(event: str, python: str | None, extra: list[str], specs: list[HookSpec] | None = None) -> str:
@@ -122,12 +111,7 @@ def gated_command(event: str, python: str | None, gates: list[str], extra: list[
     command = _command(event, python, extra, specs)
     run = f"{{ {command}; }}" if python is None else f"exec {command}"
     if "inbox" in gates:
-        return inbox_command(command)
-    if "recorded_calls" in gates:
-        # The event is already read into $in: the runaway gate's drain finds an empty stdin.
-        runaway = runaway_gate() if "runaway" in gates else "exit 0;"
-        return (f'{recorded_calls_gate()}if [ -n "$ok" ]; then {runaway} fi; '
-                f"printf '%s\\n' \"$in\" | {run}")
+        return inbox_command(command, runaway="runaway" in gates)
     return f"{runaway_gate()} {run}"
 
 

@@ -69,33 +69,44 @@ def hook_command(spec: HookSpec, python: str | None) -> str:
     return f"{runaway_gate()} exec {command}" if spec.gated else command
 
 
-def runaway_gate() -> str:
-    """A /bin/sh prefix that exits 0 (no opinion) when Python would have nothing to do: no kill
-    switch file and no settings layer that mentions ``runaway``. It resolves the state directory as
-    core/dirs.py does and reads the layers core/config.py reads; whatever it cannot be sure of (no
-    HOME, no CLAUDE_PROJECT_DIR, a file grep cannot read, no grep on PATH) starts Python, so the
-    kill switch stays fail-closed. ``HOOKPACT_NO_GATE=1`` always starts Python (doctor's canary).
-    Costs a shell (~1 ms), plus a grep per existing settings file."""
+def runaway_idle() -> tuple[str, str]:
+    """(prelude, condition) in /bin/sh: the prelude defines ``q`` and sets ``s`` (the state
+    directory, as core/dirs.py resolves it) and ``p`` (the project); the condition holds when Python
+    would have nothing to do for the runaway controls: no kill switch file and no settings layer
+    that mentions ``runaway``. It reads the layers core/config.py reads; whatever it cannot be sure
+    of (no HOME, no CLAUDE_PROJECT_DIR, a file grep cannot read, no grep on PATH) fails the
+    condition, so the kill switch stays fail-closed. ``HOOKPACT_NO_GATE=1`` fails it too (doctor's
+    canary). Costs a grep per existing settings file."""
     from hookpact.core import config
     from hookpact.runaway.stops import STOPS
 
     stop_file = "/".join(STOPS)
     unset = "".join(f'[ -z "${{{name}:-}}" ] && ' for name, (parts, _) in config.ENV_KEYS.items()
                     if parts[0] == "runaway")
-    return (
+    prelude = (
         'q() { ! [ -e "$1" ] || { grep -q runaway "$1"; [ $? -eq 1 ]; }; }; '
         's=${HOOKPACT_STATE_DIR:-}; [ -n "$s" ] || case ${XDG_STATE_HOME:-} in '
         '/*) s=$XDG_STATE_HOME/hookpact;; *) s=${HOME:+$HOME/.local/state/hookpact}; '
         f'{MACOS_FALLBACK.format(var="s")};; esac; '
         'p=${CLAUDE_PROJECT_DIR:-}; '
-        f'if [ -n "$s" ] && [ -n "$p" ] && [ -z "${{HOOKPACT_NO_GATE:-}}" ] && {unset}! [ -e "$s/{stop_file}" ] && '
+    )
+    condition = (
+        f'[ -n "$s" ] && [ -n "$p" ] && [ -z "${{HOOKPACT_NO_GATE:-}}" ] && {unset}! [ -e "$s/{stop_file}" ] && '
         f'{{ ! [ -e "$s/{STOPS[0]}" ] || [ -x "$s/{STOPS[0]}" ]; }} && '
         f'q "${{HOME:+$HOME/.claude/{config.SETTINGS_NAME}}}" && q "$p/.claude/{config.SETTINGS_NAME}" && '
-        # Read the event before leaving: exiting with it unread would break Claude Code's pipe
-        # on a large one (a big Write), and an enforcing hook's failure blocks the tool.
-        f'q "$p/.claude/{config.LOCAL_NAME}"; then {{ cat || while read -r _; do :; done; }} >/dev/null 2>&1; '
-        'exit 0; fi;'
+        f'q "$p/.claude/{config.LOCAL_NAME}"'
     )
+    return prelude, condition
+
+
+def runaway_gate() -> str:
+    """A /bin/sh prefix that exits 0 (no opinion) when Python would have nothing to do for the
+    runaway controls (:func:`runaway_idle`). Costs a shell (~1 ms), plus a grep per existing
+    settings file."""
+    prelude, condition = runaway_idle()
+    # Read the event before leaving: exiting with it unread would break Claude Code's pipe on a
+    # large one (a big Write), and an enforcing hook's failure blocks the tool.
+    return f"{prelude}if {condition}; then {{ cat || while read -r _; do :; done; }} >/dev/null 2>&1; exit 0; fi;"
 
 
 def handler(spec: HookSpec, python: str | None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import os
 import time
 
 from hookpact.core import fastjson as json
+from hookpact.core.events import transcript_of
 from hookpact.runaway.state import locked_update, read_strict
 
 TYPE_CHECKING = False
@@ -165,20 +166,6 @@ def read_usage(path: str, cursor: dict[str, Any], prices: dict[str, dict[str, fl
     return delta
 
 
-def transcript_of(event: dict[str, Any]) -> str | None:
-    """The transcript of the agent the event is from: a subagent's own file, else the session's."""
-    agent_path = event.get("agent_transcript_path")
-    if isinstance(agent_path, str) and agent_path:
-        return agent_path
-    path = event.get("transcript_path")
-    if not isinstance(path, str) or not path:
-        return None
-    agent_id = event.get("agent_id")
-    if isinstance(agent_id, str) and agent_id:
-        return os.path.join(os.path.splitext(path)[0], "subagents", f"agent-{agent_id}.jsonl")
-    return path
-
-
 class Alert:
     __slots__ = ("key", "ratio", "spent", "limit")
 
@@ -275,7 +262,7 @@ def check(state_dir: str, config: dict[str, Any], session: str, agent: str, proj
     return None if found is None else reason(*found, config["currency"], what)
 
 
-#: How long a batch waits for its turn's assistant message to reach the transcript, and how much of
+#: How long a PostToolUse waits for its turn's assistant message to reach the transcript, and how much of
 #: the transcript's end it searches.
 CALLS_WAIT = 0.5
 CALLS_TAIL = 1024 * 1024
@@ -283,9 +270,9 @@ CALLS_TAIL = 1024 * 1024
 
 def wait_for_calls(path: str, ids: list[Any], limit: float) -> bool:
     """Wait (at most ``limit`` seconds) until the transcript holds the assistant message that asked for
-    these calls, and with it the turn's usage. Claude Code can deliver PostToolBatch before it has
-    written that message (seen with a quick command and an http hook): counted then, the turn's cost
-    would only be seen at the next turn end. True when it is there."""
+    these calls, and with it the turn's usage. Claude Code can deliver a call's PostToolUse before it
+    has written that message (seen with a quick command and an http hook): counted then, the turn's
+    cost would only be seen at the next turn end. True when it is there."""
     needles = [f'"{i}"'.encode() for i in ids if isinstance(i, str) and i]
     if not needles:
         return False
@@ -311,9 +298,8 @@ def count_turn(state_dir: str, config: dict[str, Any], event: dict[str, Any], ag
     path = transcript_of(event)
     if path is None:
         return []
-    calls = event.get("tool_calls") if event.get("hook_event_name") == "PostToolBatch" else None
-    if isinstance(calls, list):
-        wait_for_calls(path, [c.get("tool_use_id") for c in calls if isinstance(c, dict)], min(wait, CALLS_WAIT))
+    if event.get("hook_event_name") == "PostToolUse":
+        wait_for_calls(path, [event.get("tool_use_id")], min(wait, CALLS_WAIT))
     when = time.time() if now is None else now
     covered = applicable(config, str(event.get("session_id") or "unknown"), agent, project, when)
     where = cursor_path(state_dir, path)
@@ -371,7 +357,7 @@ def _sweep_cursors(state_dir: str, now: float) -> None:
 
 
 def turn_end(event: dict[str, Any], ctx: Any, section: dict[str, Any] | None, agent: str) -> list[str]:
-    """The spend part of a turn end (PostToolBatch, Stop, SubagentStop, a new prompt): count the new
+    """The spend part of a turn end (a call's PostToolUse, Stop, SubagentStop, a new prompt): count the new
     usage and send the alerts now due. Returns what each escalation did."""
     config = limits(section)
     if config is None:
