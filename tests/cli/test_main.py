@@ -144,6 +144,23 @@ def test_install_uninstall_round_trip(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not (tmp_path / ".claude/settings.json").exists()
 
 
+def test_install_again_renews_a_launcher_another_hookpact_wrote(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """An upgrade changes what the machine's launcher says; installing again (settings unchanged) renews it."""
+    from hookpact.installer.launcher import launcher_path
+
+    assert main(["install", str(tmp_path)]) == 0
+    path = Path(launcher_path())
+    current = path.read_text()
+    path.write_text(current.replace("boot.py", "gone.py"))
+    capsys.readouterr()
+    assert main(["install", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "already installed" in out and f"updated {path}" in out and path.read_text() == current
+    assert main(["install", str(tmp_path)]) == 0
+    assert "launcher" not in capsys.readouterr().out  # up to date: nothing said, nothing written
+
+
 def test_install_refuses_invalid_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / ".claude").mkdir()
     (tmp_path / ".claude/settings.json").write_text("{ // no\n}")

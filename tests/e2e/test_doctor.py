@@ -78,14 +78,15 @@ def recording_python(tmp_path: Path) -> Path:
     python = directory / "python"
     log, hang = directory / "runs.tsv", directory / "hang"
     python.write_text(f"""#!/bin/sh
-script=$2; [ "$script" = -S ] && script=$3
+script=$2; module=$3; [ "$script" = -S ] && script=$3 && module=$4
+case "$script" in */boot.py) script="$script $module";; esac
 case "$script" in
-  *.py)
+  *.py|*.py" hookpact."*)
     input=$(cat)
     printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$script" "$PWD" "$CLAUDE_PROJECT_DIR" "$HOOKPACT_STATE_DIR" "$input" >> '{log}'
     case " $* " in
       *" --gated "*) ;;
-      *"/scope.py "*|*"/dispatch.py PreToolUse "*)
+      *"/scope.py "*|*"/dispatch.py PreToolUse "*|*" hookpact.hooks.dispatch PreToolUse "*)
         if [ -e '{hang}' ]; then echo $$ > '{hang}.pid'; exec sleep 60; fi ;;
     esac
     printf '%s' "$input" | exec '{sys.executable}' "$@" ;;
@@ -158,10 +159,12 @@ def test_a_healthy_install_passes_and_every_installed_command_answers_a_canary(
         assert f"{label}: interpreter has hookpact, answered a canary event" in out, label
     runs = recorded_runs(recording_python)
     # Each installed command ran once, through this machine's launcher (its interpreter, its hooks directory,
-    # the dispatcher without site processing); the commands themselves name no path of this machine.
+    # the dispatcher without site processing, imported by boot.py from its cached bytecode); the commands
+    # themselves name no path of this machine.
     python, hooks_dir = launcher.read_launcher(launcher.launcher_path())
     assert python == str(recording_python)
-    assert sorted(r["script"] for r in runs) == sorted(f"{hooks_dir}/dispatch.py" for _ in commands)
+    assert sorted(r["script"] for r in runs) == sorted(f"{os.path.dirname(hooks_dir)}/boot.py hookpact.hooks.dispatch"
+                                                       for _ in commands)
     assert not any(str(repo) in c or str(recording_python) in c or os.environ["HOME"] in c
                    for c in commands.values())
     assert all("hookpact_flags='-S'" in c for c in commands.values())

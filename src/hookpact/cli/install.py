@@ -85,6 +85,10 @@ def cmd_install(args: argparse.Namespace) -> int:
     at_install(print)  # the audit trail's verification key, handed to the person once
     changes = plan.changes
     if not changes:
+        if plan.launcher is not None and plan.launcher.changes:
+            # Settings as wanted, but this machine's launcher is from another hookpact (an upgrade): renew it.
+            layers.apply(layers.InstallPlan(launcher=plan.launcher), remember=True)
+            print(f"updated {plan.launcher.path} (this machine's launcher)")
         print(f"{layers.layout(args.scope, root, home).settings}: hookpact is already installed; nothing changed")
         return 0
     layers.apply(plan, remember=True)

@@ -146,8 +146,9 @@ def launcher_text(python: str, hooks_dir: str) -> str:
         f"hookpact_d={shell_quote(hooks_dir)}\n"
         'if [ -x "$hookpact_p" ]; then\n'
         # hookpact_flags and hookpact_args are plain words (portable_command): split on purpose.
-        '  [ -f "$hookpact_d/$hookpact_hook.py" ] && '
-        'exec "$hookpact_p" -I ${hookpact_flags:-} "$hookpact_d/$hookpact_hook.py" ${hookpact_args:-}\n'
+        # boot.py imports the hook (its bytecode is cached; a script given by path is compiled anew).
+        '  [ -f "$hookpact_d/$hookpact_hook.py" ] && exec "$hookpact_p" -I ${hookpact_flags:-} '
+        '"${hookpact_d%/*}/boot.py" "hookpact.hooks.$hookpact_hook" ${hookpact_args:-}\n'
         f'  exec "$hookpact_p" -I -c {shell_quote(boot)} "$hookpact_hook" "$hookpact_mode" ${{hookpact_args:-}}\n'
         "fi\n"
         # The interpreter is gone (a deleted or moved virtual environment): say so, by its path.

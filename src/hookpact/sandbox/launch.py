@@ -159,7 +159,8 @@ def wait_for(pid: int) -> int:
             continue
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv if argv is None else argv
     if len(argv) != 4:
         _say("usage: launch.py STATE_DIR SHELL COMMAND_STRING")
         return 2

@@ -43,7 +43,8 @@ def quote(text: str) -> str:
 
 def env_line(python: str, state_dir: str) -> str:
     """The env-file line: bash hands its command string to the launcher unless already confined."""
-    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py")
+    # boot.py runs launch.py's main() from its cached bytecode (a script given by path is compiled anew).
+    boot = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot.py")
     # Only a command the Bash guard gave a ticket starts Python: one without (the person's own `!`
     # commands, the guard's read-only fast path) would run unconfined in the launcher too, so it just
     # goes on here. The pattern is spelled so that this line, inlined into every command string,
@@ -51,7 +52,8 @@ def env_line(python: str, state_dir: str) -> str:
     mark = ticket.MARK.rstrip(":")
     return (f'[ -z "${{BASH_EXECUTION_STRING:-}}" ] || [ "${{{SANDBOXED}:-}}" = "$$" ] || '
             f'case $BASH_EXECUTION_STRING in *"{mark}"[:]*) '
-            f'exec {quote(python)} -I -S {quote(launcher)} {quote(state_dir)} "$BASH" "$BASH_EXECUTION_STRING";; '
+            f'exec {quote(python)} -I -S {quote(boot)} hookpact.sandbox.launch {quote(state_dir)} "$BASH" '
+            '"$BASH_EXECUTION_STRING";; '
             f"esac {LINE_MARK}\n")
 
 
