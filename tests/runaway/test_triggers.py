@@ -129,12 +129,17 @@ def test_a_torn_last_line_is_read_once_complete(tmp_path: Path) -> None:
     assert len(read_new_runs(data, state, "s1")) == 1
 
 
-def test_the_watch_hook_escalates_repeated_hook_timeouts_through_a_command(hermetic_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    sink = tmp_path / "notified.jsonl"
-    project = tmp_path / "repo"
+def notifying_project(tmp_path: Path, **limits: int) -> tuple[Path, Path]:
+    """(sink, project): a project whose escalations go to a command appending each payload to sink."""
+    sink, project = tmp_path / "notified.jsonl", tmp_path / "repo"
     (project / ".claude").mkdir(parents=True)
     (project / ".claude" / "hookpact.json").write_text(json.dumps({"runaway": {"escalation": {
-        "command": f"cat >> '{sink}'; echo >> '{sink}'", "hook_failures": 2, "denial_streak": 0}}}))
+        "command": f"cat >> '{sink}'; echo >> '{sink}'", **limits}}}))
+    return sink, project
+
+
+def test_the_watch_hook_escalates_repeated_hook_timeouts_through_a_command(hermetic_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sink, project = notifying_project(tmp_path, hook_failures=2, denial_streak=0)
     state = str(hermetic_env.state_dir)
     post = {"session_id": "s1", "transcript_path": "", "cwd": str(project), "hook_event_name": "PostToolUse",
             "tool_name": "Read", "tool_input": {"file_path": "a"}, "tool_use_id": "toolu_r", "tool_response": {}}
@@ -155,11 +160,7 @@ def test_the_watch_hook_escalates_repeated_hook_timeouts_through_a_command(herme
 
 def test_the_runaway_hook_escalates_a_streak_of_denied_calls_before_the_next_call(hermetic_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Denied calls have no PostToolUse: the runaway hook scans before the agent's next call."""
-    sink = tmp_path / "notified.jsonl"
-    project = tmp_path / "repo"
-    (project / ".claude").mkdir(parents=True)
-    (project / ".claude" / "hookpact.json").write_text(json.dumps({"runaway": {"escalation": {
-        "command": f"cat >> '{sink}'; echo >> '{sink}'", "hook_failures": 0, "denial_streak": 2}}}))
+    sink, project = notifying_project(tmp_path, hook_failures=0, denial_streak=2)
     state = str(hermetic_env.state_dir)
     for i in range(2):
         record_run(state, {"hook": "scope", "event": "PreToolUse", "tool": "Write", "agent": "main",

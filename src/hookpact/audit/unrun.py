@@ -24,6 +24,7 @@ import os
 
 from hookpact.audit.layout import audit_dir
 from hookpact.core import fastjson as json
+from hookpact.core.dirs import write_private_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,26 +46,14 @@ def cursor_path(state_dir: str, transcript: str) -> str:
 
 
 def _read_cursor(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path, "rb") as fh:
-            data = json.loads(fh.read())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("offset"), int) or data["offset"] < 0:
+    from hookpact.audit.keys import read_json
+
+    data = read_json(path)
+    if data is None or not isinstance(data.get("offset"), int) or data["offset"] < 0:
         return None
     if not isinstance(data.get("pending"), dict):
         data["pending"] = {}
     return data
-
-
-def _write_cursor(path: str, data: dict[str, Any]) -> None:
-    from hookpact.core.dirs import open_private
-
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data, separators=(",", ":")))
-    os.replace(tmp, path)
 
 
 def start_at_end(state_dir: str, transcript: object) -> None:
@@ -80,7 +69,7 @@ def start_at_end(state_dir: str, transcript: object) -> None:
     except OSError:
         return  # no transcript yet: reading starts at its beginning
     try:
-        _write_cursor(path, {"offset": size, "pending": {}})
+        write_private_json(path, {"offset": size, "pending": {}})
     except OSError:
         pass
 
@@ -175,7 +164,7 @@ class Reconcile:
         if self.cursor is None:
             return
         try:
-            _write_cursor(self.path, self.cursor)
+            write_private_json(self.path, self.cursor)
         except OSError:
             pass  # the next turn end reads these lines again
 

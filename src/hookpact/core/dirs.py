@@ -73,6 +73,17 @@ def open_private(path: str, flags: int) -> int:
         return os.open(path, flags | os.O_CREAT, 0o600)
 
 
+def write_private_json(path: str, data: object) -> None:
+    """``data`` as compact JSON in ``path`` (0600), whole or not at all: a temporary file, then a rename."""
+    from hookpact.core import fastjson
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(fastjson.dumps(data, separators=(",", ":")))
+    os.replace(tmp, path)
+
+
 #: A directory holding one of these is a project root (what ``hookpact install`` or
 #: ``hookpact contracts new`` leaves, and what Claude Code reads from its launch directory).
 #: ``.claude/`` alone does not count: plenty of tools create one.

@@ -318,7 +318,9 @@ def count_turn(state_dir: str, config: dict[str, Any], event: dict[str, Any], ag
         return alerts
 
     def then() -> None:
-        _write_json(where, cursor)
+        from hookpact.core.dirs import write_private_json
+
+        write_private_json(where, cursor)
 
     return locked_update(ledger_path(state_dir), change, wait, then=then)
 
@@ -328,16 +330,6 @@ def cursor_path(state_dir: str, transcript_path: str) -> str:
 
     name = hashlib.sha256(transcript_path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return os.path.join(state_dir, *CURSORS, f"{name}.json")
-
-
-def _write_json(path: str, data: dict[str, Any]) -> None:
-    from hookpact.core.dirs import open_private
-
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, separators=(",", ":"))
-    os.replace(tmp, path)
 
 
 def _sweep_cursors(state_dir: str, now: float) -> None:
