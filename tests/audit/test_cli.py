@@ -260,6 +260,7 @@ def test_deny_rows_show_their_target_and_context_is_not_warn(capsys: Capsys, tur
     assert got[("pre_edit_context", "toolu_ok")]["label"] == "context"
     assert got[("pre_edit_context", "toolu_ok")]["decision"] == "context"
     assert got[("bash_guard", "toolu_sh")]["label"] == "WARN"  # a rule that warned is a warning
+    assert got[("CallsNotRun", None)]["label"] == "not-run"
     code, out, _ = run(capsys, "query")
     deny_line = next(line for line in out.splitlines() if "DENY" in line)
     assert "/r/src/frontend/x.ts" in deny_line and " - " not in deny_line.split("DENY")[0][-40:]

@@ -205,7 +205,7 @@ def test_protection_is_by_path_not_by_prefix(tmp_path: Path) -> None:
     project = build(tmp_path, {})
     for path in (".claude/settings.json.bak", ".claude/contracts-old/x", ".claude/agents-old/backend.md",
                  ".git/config.d/x", ".github/hooks/x", "src/.mcp.json",
-                 f"{project.home}/.claude/projects/x.jsonl", f"{project.state}-other/x"):
+                 f"{project.home}/.claude/todos/x.json", f"{project.state}-other/x"):
         assert project.decide("main", path).rule == "no-contracts", path
 
 
@@ -417,7 +417,8 @@ def test_hookpacts_code_and_its_python_environment_are_protected(tmp_path: Path,
 
 
 @pytest.mark.parametrize("rel", [".claude.json", ".claude/session-env/abc/sessionstart-hook-0.sh",
-                                 ".claude/agents/a.md", ".claude/plugins/cache/p/hooks/hooks.json"])
+                                 ".claude/agents/a.md", ".claude/plugins/cache/p/hooks/hooks.json",
+                                 ".claude/projects/-repo/0b9e.jsonl", ".claude/projects/-repo/subagents/agent-a.jsonl"])
 def test_claude_codes_user_state_is_protected(tmp_path: Path, rel: str) -> None:
     project = build(tmp_path, {})
     assert project.verdict("main", f"{project.home}/{rel}").rule == "protected"
@@ -504,7 +505,7 @@ def test_without_a_home_the_home_files_are_denied_wherever_they_are(tmp_path: Pa
 @pytest.mark.fault
 def test_without_a_home_other_files_are_decided_by_the_contract(tmp_path: Path) -> None:
     project = build(tmp_path, {"main": contract("/**")})
-    verdict = check.check_targets(project.cset, "main", [canonical_target("/u/.claude/projects/x.jsonl", "/")],
+    verdict = check.check_targets(project.cset, "main", [canonical_target("/u/.claude/todos/x.json", "/")],
                                   home=None, state_dir=str(project.state))
     assert verdict.kind == "allow"
 

@@ -56,6 +56,8 @@ def label_of(rec: dict[str, Any]) -> str:
     event = str(rec.get("event") or "")
     if event.startswith("audit."):
         return event[6:]
+    if event == "CallsNotRun":  # audit/unrun.py: calls denied by a rule, another hook or hookpact
+        return "not-run"
     decision = rec.get("decision")
     if isinstance(decision, str) and decision != "none":
         if decision == "context" or (decision == "warn" and rec.get("hook") in CONTEXT_HOOKS):
