@@ -417,8 +417,7 @@ def test_hookpacts_code_and_its_python_environment_are_protected(tmp_path: Path,
 
 
 @pytest.mark.parametrize("rel", [".claude.json", ".claude/session-env/abc/sessionstart-hook-0.sh",
-                                 ".claude/agents/a.md", ".claude/plugins/cache/p/hooks/hooks.json",
-                                 ".claude/projects/-repo/0b9e.jsonl", ".claude/projects/-repo/subagents/agent-a.jsonl"])
+                                 ".claude/agents/a.md", ".claude/plugins/cache/p/hooks/hooks.json"])
 def test_claude_codes_user_state_is_protected(tmp_path: Path, rel: str) -> None:
     project = build(tmp_path, {})
     assert project.verdict("main", f"{project.home}/{rel}").rule == "protected"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -54,41 +53,3 @@ def test_with_no_contracts_writes_to_protected_paths_are_denied_and_files_unchan
     finally:
         venv_file.unlink(missing_ok=True)
 
-
-#: Tries to append to every session transcript it finds; says what happened to each.
-TRANSCRIPT_PROBE = ("import glob, os\n"
-                    "for p in glob.glob(os.path.expanduser('~/.claude/projects/*/*.jsonl')):\n"
-                    "    try:\n"
-                    "        open(p, 'a').write('FORGED\\n')\n"
-                    "        print('WROTE', p)\n"
-                    "    except OSError as e:\n"
-                    "        print('REFUSED', p, e.errno)\n")
-
-
-def test_the_session_transcripts_the_audit_reads_cannot_be_rewritten_by_an_agent(
-    run_claude: Any, scripted_api: ScriptedApi, e2e_repo: Path, e2e_home: Path,
-    install_hookpact: Callable[..., None]
-) -> None:
-    """The audit reads the calls that never ran from the transcripts, and spend limits their usage: no
-    tool an agent has may change them (Write, a shell redirect, a program hookpact has never heard of)."""
-    install_hookpact(e2e_repo, "--no-memory")
-    (e2e_repo / "probe.py").write_text(TRANSCRIPT_PROBE)
-    forged = e2e_home / ".claude" / "projects" / "forged" / "session.jsonl"
-    redirect = 'for f in "$HOME"/.claude/projects/*/*.jsonl; do echo FORGED >> "$f"; done; echo looped'
-    scripted_api.set_scripts({"main": [
-        [tool_use("Write", {"file_path": str(forged), "content": "FORGED\n"})],
-        [tool_use("Bash", {"command": redirect, "description": "append"})],
-        [tool_use("Bash", {"command": "python3 probe.py", "description": "probe"})],
-    ]})
-
-    run_claude(e2e_repo)
-
-    results = scripted_api.tool_results()
-    issued = {use["input"].get("file_path") or use["input"].get("command"): tid
-              for tid, use in scripted_api.issued_tool_uses().items()}
-    written = results[issued[str(forged)]]
-    assert written.is_error and "may not modify" in written.text and not forged.exists()
-    probe = results[issued["python3 probe.py"]].text
-    assert "REFUSED" in probe and "WROTE" not in probe, probe
-    transcripts = list((e2e_home / ".claude" / "projects").rglob("*.jsonl"))
-    assert transcripts and not [t for t in transcripts if "FORGED\n" in t.read_text()]

@@ -144,7 +144,6 @@ PROTECTED: tuple[tuple[str, str, str], ...] = (
     ("home", ".claude/settings.local.json", f"{HOME}: the user settings"),
     ("home", ".claude/hookpact.json", f"{HOME}: hookpact's user settings"),
     ("home", ".claude/session-env", f"{HOME}: environment files sourced before every Bash command"),
-    ("home", ".claude/projects", f"{HOME}: the session transcripts, which the audit and spend limits read"),
     ("home", ".claude/agents", f"{HOME}: the user's agent definitions, with their tools, prompts and hooks"),
     ("home", ".claude/commands", f"{HOME}: the user's slash commands"),
     ("home", ".claude/skills", f"{HOME}: the user's skills"),
