@@ -104,8 +104,9 @@ def scan(chunk: bytes, pending: dict[str, list[Any]]) -> list[tuple[str, dict[st
                 continue
             if block.get("type") == "tool_use" and isinstance(block.get("id"), str):
                 tool_input = block.get("input")
-                if len(json.dumps(tool_input, default=str)) > MAX_INPUT:
-                    tool_input = {"truncated_bytes": len(json.dumps(tool_input, default=str))}
+                size = len(json.dumps(tool_input, default=str))
+                if size > MAX_INPUT:
+                    tool_input = {"truncated_bytes": size}
                 pending[block["id"]] = [block.get("name"), tool_input]
             elif block.get("type") == "tool_result" and isinstance(block.get("tool_use_id"), str):
                 asked = pending.pop(block["tool_use_id"], None)

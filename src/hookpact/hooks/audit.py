@@ -2,12 +2,12 @@
 
 PostToolUse and PostToolUseFailure (each call that ran; PostToolUse is installed as a /bin/sh
 command that leaves the event in the audit's spill directory for the next write to seal, and starts
-this hook only when it cannot: installer/entries.py), SubagentStart/SubagentStop, SessionStart/SessionEnd
-and Stop. At a turn end (Stop, SubagentStop, SessionEnd) the calls of the agent's transcript that
-never ran (denied by a permission rule, another hook or hookpact) go on record first, one
-``CallsNotRun`` record (audit/unrun.py): a call that ran left a marker file at PostToolUse. Each write also takes in the
-decisions other hookpact hooks logged since the last one (audit/writer.py), so the scope guard
-is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
+this hook only when it cannot: installer/entries.py), SubagentStart/SubagentStop,
+SessionStart/SessionEnd and Stop. At a turn end (Stop, SubagentStop, SessionEnd) the calls of the
+agent's transcript that never ran (denied by a permission rule, another hook or hookpact) go on
+record first, in one ``CallsNotRun`` record (audit/unrun.py); a call that ran left a marker file at
+PostToolUse. Each write also takes in the decisions other hookpact hooks logged since the last
+one (audit/writer.py), so the scope guard is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
 cannot be written is kept in the spool and the gap is sealed into the log by the next write;
 ``audit.on_failure`` decides whether the person is told (warn) or tool calls stop (deny), see
 audit/gate.py. Every ``audit.anchors.every`` records the chain head is shipped off the machine
