@@ -7,11 +7,11 @@ SessionStart/SessionEnd and Stop. At a turn end (Stop, SubagentStop, SessionEnd)
 agent's transcript that never ran (denied by a permission rule, another hook or hookpact) go on
 record first, in one ``CallsNotRun`` record (audit/unrun.py); a call that ran left a marker file at
 PostToolUse. Each write also takes in the decisions other hookpact hooks logged since the last
-one (audit/writer.py), so the scope guard is audited without paying for it. Enhancing: it never blocks and fails open, but a record that
-cannot be written is kept in the spool and the gap is sealed into the log by the next write;
-``audit.on_failure`` decides whether the person is told (warn) or tool calls stop (deny), see
-audit/gate.py. Every ``audit.anchors.every`` records the chain head is shipped off the machine
-by a detached process (audit/anchors.py).
+one (audit/writer.py), so the scope guard is audited without paying for it. Enhancing: it never
+blocks and fails open, but a record that cannot be written is kept in the spool and the gap is
+sealed into the log by the next write; ``audit.on_failure`` decides whether the person is told
+(warn) or tool calls stop (deny), see audit/gate.py. Every ``audit.anchors.every`` records the
+chain head is shipped off the machine by a detached process (audit/anchors.py).
 """
 
 from __future__ import annotations
