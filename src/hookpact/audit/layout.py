@@ -21,6 +21,20 @@ SEGMENT_PREFIX = "audit-"
 SEGMENT_SUFFIX = ".jsonl"
 
 
+#: Marker files of calls whose outcome is on record: ``<state dir>/recorded/<tool_use_id>``
+#: (left at PostToolUse by hooks/audit.py or the /bin/sh inbox, collected at the turn's end by
+#: audit/unrun.py).
+RECORDED = "recorded"
+
+
+def marker_path(state_dir: str, tool_use_id: object) -> str | None:
+    """The call's marker file, or None for an id that cannot name one (at most 128 of ``[A-Za-z0-9_-]``)."""
+    if isinstance(tool_use_id, str) and 0 < len(tool_use_id) <= 128 and \
+            all(c.isascii() and (c.isalnum() or c in "_-") for c in tool_use_id):
+        return os.path.join(state_dir, RECORDED, tool_use_id)
+    return None
+
+
 def audit_dir(state_dir: str) -> str:
     return os.path.join(state_dir, AUDIT_DIRNAME)
 

@@ -19,12 +19,12 @@ never zero times.
 
 from __future__ import annotations
 
-import hashlib
 import os
 
-from hookpact.audit.layout import audit_dir
+from hookpact.audit.layout import audit_dir, marker_path
 from hookpact.core import fastjson as json
 from hookpact.core.dirs import write_private_json
+from hookpact.core.events import transcript_key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ MAX_INPUT = 64 * 1024
 
 
 def cursor_path(state_dir: str, transcript: str) -> str:
-    name = hashlib.sha256(transcript.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return os.path.join(audit_dir(state_dir), DIRNAME, f"{name}.json")
+    return os.path.join(audit_dir(state_dir), DIRNAME, f"{transcript_key(transcript)}.json")
 
 
 def _read_cursor(path: str) -> dict[str, Any] | None:
@@ -120,13 +119,11 @@ def scan(chunk: bytes, pending: dict[str, list[Any]]) -> list[tuple[str, dict[st
 
 def _has_marker(state_dir: str, tool_use_id: str) -> bool:
     """Whether PostToolUse/PostToolUseFailure recorded the call; the marker is collected."""
-    from hookpact.hooks.audit import RECORDED, _safe_id
-
-    safe = _safe_id(tool_use_id)
-    if safe is None:
+    marker = marker_path(state_dir, tool_use_id)
+    if marker is None:
         return False
     try:
-        os.unlink(os.path.join(state_dir, RECORDED, safe))
+        os.unlink(marker)
         return True
     except FileNotFoundError:
         return False

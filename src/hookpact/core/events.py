@@ -139,6 +139,13 @@ def traceparent_of(env: Mapping[str, str]) -> str | None:
     return value
 
 
+def transcript_key(path: str) -> str:
+    """A file name for state kept per transcript (the audit's and spend's cursors)."""
+    import hashlib
+
+    return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def transcript_of(event: dict[str, Any]) -> str | None:
     """The transcript of the agent the event is from: a subagent's own file, else the session's."""
     agent_path = event.get("agent_transcript_path")

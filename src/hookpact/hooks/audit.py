@@ -17,6 +17,7 @@ chain head is shipped off the machine by a detached process (audit/anchors.py).
 from __future__ import annotations
 
 from hookpact.audit import gate
+from hookpact.audit.layout import RECORDED, marker_path
 from hookpact.audit.record import from_event
 from hookpact.audit.writer import AuditWriteError, AuditWriter
 from hookpact.core.decision import Decision
@@ -39,18 +40,9 @@ def _section(ctx: HookContext) -> dict[str, Any]:
     return config.load(ctx.project_dir, env=ctx.env).section("audit")
 
 
-#: Marker files of calls PostToolUse recorded: ``<state dir>/recorded/<tool_use_id>``.
-RECORDED = "recorded"
 #: Markers no turn end collected (a session killed mid-turn) are swept after this long.
 MARKER_TTL = 3600.0
 SWEEP_EVERY = 600.0
-
-
-def _safe_id(tool_use_id: object) -> str | None:
-    if isinstance(tool_use_id, str) and 0 < len(tool_use_id) <= 128 and \
-            all(c.isascii() and (c.isalnum() or c in "_-") for c in tool_use_id):
-        return tool_use_id
-    return None
 
 
 def mark_recorded(state_dir: str, tool_use_id: object) -> None:
@@ -59,11 +51,11 @@ def mark_recorded(state_dir: str, tool_use_id: object) -> None:
 
     from hookpact.core.dirs import open_private
 
-    safe = _safe_id(tool_use_id)
-    if safe is None:
+    marker = marker_path(state_dir, tool_use_id)
+    if marker is None:
         return
     try:
-        os.close(open_private(os.path.join(state_dir, RECORDED, safe), os.O_WRONLY))
+        os.close(open_private(marker, os.O_WRONLY))
     except OSError:
         pass  # no marker: the turn end records the call again, nothing is lost
     _sweep(state_dir)

@@ -73,8 +73,7 @@ def inbox_command(run: str, runaway: bool = False) -> str:
 
     ``runaway``: the runaway controls listen on PostToolUse too (runaway_watch, gated): Python also
     runs whenever their gate would start it (installer/settings.py runaway_idle)."""
-    from hookpact.audit.layout import AUDIT_DIRNAME, SPILL
-    from hookpact.hooks.audit import RECORDED
+    from hookpact.audit.layout import AUDIT_DIRNAME, RECORDED, SPILL
     from hookpact.installer.settings import MACOS_FALLBACK, runaway_idle
 
     state, idle = _STATE.format(macos=MACOS_FALLBACK.format(var="s")), ""

@@ -24,7 +24,7 @@ import os
 import time
 
 from hookpact.core import fastjson as json
-from hookpact.core.events import transcript_of
+from hookpact.core.events import transcript_key, transcript_of
 from hookpact.runaway.state import locked_update, read_strict
 
 TYPE_CHECKING = False
@@ -326,10 +326,7 @@ def count_turn(state_dir: str, config: dict[str, Any], event: dict[str, Any], ag
 
 
 def cursor_path(state_dir: str, transcript_path: str) -> str:
-    import hashlib
-
-    name = hashlib.sha256(transcript_path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return os.path.join(state_dir, *CURSORS, f"{name}.json")
+    return os.path.join(state_dir, *CURSORS, f"{transcript_key(transcript_path)}.json")
 
 
 def _sweep_cursors(state_dir: str, now: float) -> None:
