@@ -171,23 +171,29 @@ def test_hookpacts_own_state_and_code_are_read_only_to_bash_with_no_contracts(
               "        print('REFUSED', p, e.errno)\n")
     (e2e_repo / "probe.py").write_text(script)
     (e2e_repo / "work").mkdir()
-    targets = [str(state / "stops.json"), str(package_file), str(e2e_repo / ".claude" / "settings.json"),
-               str(e2e_home / ".claude" / "settings.json"), str(e2e_repo / ".claude" / "agents" / "x.md"),
-               str(e2e_repo / "work" / "free.txt"), str(e2e_repo / "new-at-root.txt")]
-    command = "python3 probe.py " + " ".join(f"'{t}'" for t in targets)
+    # A forged call marker would keep a call that never ran out of the audit's CallsNotRun record; a
+    # forged spill event would be sealed into the log as a call's outcome.
+    refused = [str(state / "stops.json"), str(state / "recorded" / "toolu_forged"),
+               str(state / "audit" / "spill" / "e1-toolu_forged.event"), str(package_file),
+               str(e2e_repo / ".claude" / "settings.json"), str(e2e_home / ".claude" / "settings.json"),
+               str(e2e_repo / ".claude" / "agents" / "x.md")]
+    free, at_root = str(e2e_repo / "work" / "free.txt"), str(e2e_repo / "new-at-root.txt")
+    command = "python3 probe.py " + " ".join(f"'{t}'" for t in [*refused, free, at_root])
     scripted_api.set_scripts({"main": [[bash(command)]]})
 
     run_claude(e2e_repo, env_extra={"HOOKPACT_SANDBOX_MOUNTS": "1" if mode == "mounts" else "0"})
 
     text = result_of(scripted_api, command).text
-    for target in targets[:5]:
+    for target in refused:
         assert f"REFUSED {target}" in text, text
-    assert f"WROTE {targets[5]}" in text, text
+    assert f"WROTE {free}" in text, text
     # A new file directly in a directory that holds a protected one: only a read-only mount allows it.
-    assert f"{'WROTE' if mode == 'mounts' else 'REFUSED'} {targets[6]}" in text, text
+    assert f"{'WROTE' if mode == 'mounts' else 'REFUSED'} {at_root}" in text, text
     assert package_file.read_bytes() == package_before
     assert (e2e_repo / ".claude" / "settings.json").read_bytes() == settings_before
     assert not (state / "stops.json").exists()
+    assert not (state / "recorded" / "toolu_forged").exists()
+    assert not (state / "audit" / "spill" / "e1-toolu_forged.event").exists()
 
 
 def test_the_users_permission_rules_still_decide_for_the_original_command(
