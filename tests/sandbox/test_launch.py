@@ -88,3 +88,87 @@ def test_a_signal_reaches_the_confined_command(box) -> None:
     os.kill(proc.pid, 15)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 3 and "got-term" in out
+
+
+@pytest.mark.parametrize("mounts", ["1", "0"])
+def test_a_project_inside_a_temp_root_keeps_its_grant_and_nothing_else_of_it(tmp_path: Path, mounts: str) -> None:
+    """The project is carved out of the temp root and ``mine/`` granted inside it: with a mount
+    namespace the carve-out is mounted read-only and ``mine/`` bound writable inside it, without one
+    the temp root is granted child by child. The confined command sees the same walls either way."""
+    temp_root, state = tmp_path / "troot", tmp_path / "state"
+    work = temp_root / "deep" / "proj"
+    (work / "mine" / "sub").mkdir(parents=True)
+    (work / ".claude").mkdir()
+    (work / "theirs.txt").write_text("theirs\n")
+    (work / "mine" / "kept.txt").write_text("kept\n")
+    (temp_root / "other").mkdir()
+    policy = derive("a", {"allowed": [{"pattern": "mine/**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / ".claude"), str(work / "mine" / "sub")),
+                    temp_roots=(str(temp_root),), tmp=str(temp_root / "scratch"))
+    token = ticket.new_token()
+    ticket.write(str(state), token, ticket.encode(policy, {}))
+    attempts = ["echo e > mine/kept.txt", "echo in > mine/a", "mkdir mine/new && echo n > mine/new/f", "echo out > theirs.txt",
+                "echo new > at-root.txt", "echo c > .claude/x", "echo s > mine/sub/x", "echo t > ../../other/t",
+                "echo u > ../../new-in-temp-root", "mv mine/a theirs.txt", "mv theirs.txt mine/"]
+    script = "; ".join(f"if {a} 2>/dev/null; then echo 'ok {a}'; else echo 'no {a}'; fi" for a in attempts)
+    done = run(state, ticket.mark(script, token), work, {"HOOKPACT_SANDBOX_MOUNTS": mounts})
+    assert done.returncode == 0, done.stderr
+    verdicts = dict(line.split(" ", 1)[::-1] for line in done.stdout.splitlines())
+    # Without a namespace, a directory holding a carve-out (mine/, because of mine/sub) is granted
+    # child by child, so nothing new can be made directly in it; the mounts lift that.
+    made = "ok" if mounts == "1" else "no"
+    assert verdicts == {"echo e > mine/kept.txt": "ok", "echo in > mine/a": made, "mkdir mine/new && echo n > mine/new/f": made,
+                        "echo out > theirs.txt": "no", "echo new > at-root.txt": "no", "echo c > .claude/x": "no",
+                        "echo s > mine/sub/x": "no", "echo t > ../../other/t": "ok",
+                        # a new entry directly in the temp root: only the mount namespace can allow it
+                        "echo u > ../../new-in-temp-root": "ok" if mounts == "1" else "no",
+                        "mv mine/a theirs.txt": "no", "mv theirs.txt mine/": "no"}
+    assert (work / "theirs.txt").read_text() == "theirs\n" and (work / "mine" / "kept.txt").read_text() == "e\n"
+    assert not (work / "at-root.txt").exists() and not (work / ".claude" / "x").exists()
+    assert not (work / "mine" / "sub" / "x").exists()
+    if mounts == "1":
+        assert (work / "mine" / "a").read_text() == "in\n" and (work / "mine" / "new" / "f").read_text() == "n\n"
+
+
+@pytest.mark.parametrize("mounts", ["1", "0"])
+def test_a_project_granted_whole_but_carved_out_of_its_temp_root_and_a_self_carved_tree(tmp_path: Path,
+                                                                                      mounts: str) -> None:
+    """The main thread without contracts: the project is a tree of its own, carved out of the temp
+    root it lies in; a tree that carves itself out (its grant is protected) gives nothing."""
+    from hookpact.sandbox.policy import DEVICE_FILES, Policy
+
+    temp_root, state = tmp_path / "troot", tmp_path / "state"
+    work = temp_root / "proj"
+    (work / ".claude").mkdir(parents=True)
+    (temp_root / "locked").mkdir()
+    (work / "README.md").write_text("readme\n")
+    (temp_root / "scratch").mkdir()
+    locked = str(temp_root / "locked")
+    policy = Policy("main", ((str(work), (str(work / ".claude"),)), (locked, (locked,)),
+                             (str(temp_root), (str(work), locked))), DEVICE_FILES, (), str(temp_root / "scratch"))
+    token = ticket.new_token()
+    ticket.write(str(state), token, ticket.encode(policy, {}))
+    attempts = ["echo r > README.md", "echo c > .claude/x", "echo l > ../locked/x", "echo t > ../t"]
+    script = "; ".join(f"if {a} 2>/dev/null; then echo 'ok {a}'; else echo 'no {a}'; fi" for a in attempts)
+    done = run(state, ticket.mark(script, token), work, {"HOOKPACT_SANDBOX_MOUNTS": mounts})
+    assert done.returncode == 0, done.stderr
+    verdicts = dict(line.split(" ", 1)[::-1] for line in done.stdout.splitlines())
+    assert verdicts == {"echo r > README.md": "ok", "echo c > .claude/x": "no", "echo l > ../locked/x": "no",
+                        "echo t > ../t": "ok" if mounts == "1" else "no"}
+    assert not (work / ".claude" / "x").exists() and not (temp_root / "locked" / "x").exists()
+    assert (work / "README.md").read_text() == "r\n"
+
+
+def test_a_contract_grant_inside_a_protected_directory_gives_a_program_nothing_there(box) -> None:
+    state, work = box
+    (work / ".claude" / "notes").mkdir(parents=True)
+    policy = derive("a", {"allowed": [{"pattern": ".claude/notes/**", "absolute": False},
+                                      {"pattern": "mine/**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / ".claude"),), temp_roots=(), tmp=str(work / "mine" / "tmp"))
+    token = ticket.new_token()
+    ticket.write(str(state), token, ticket.encode(policy, {}))
+    # a script the agent wrote itself: no guard has heard of it
+    script = "printf 'echo x > .claude/notes/f' > mine/probe.sh && sh mine/probe.sh"
+    done = run(state, ticket.mark(script, token), work)
+    assert done.returncode != 0 and "Permission denied" in done.stderr
+    assert not (work / ".claude" / "notes" / "f").exists() and (work / "mine" / "probe.sh").exists()

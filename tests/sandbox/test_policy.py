@@ -88,3 +88,14 @@ def test_carve_grants_siblings_and_keeps_the_way_to_a_carve_out_ungranted(tmp_pa
     assert carve(str(tmp_path / "b"), [str(tmp_path / "a")], scan_dir) == ([str(tmp_path / "b")], [])
     assert carve(str(tmp_path / "a"), [str(tmp_path / "a")], scan_dir) == ([], [])
     assert os.path.isdir(tmp_path / "a" / "claude")
+
+
+def test_a_grant_inside_a_protected_or_forbidden_path_is_not_granted() -> None:
+    contract = {"allowed": [rule(".claude/notes/**"), rule("src/**"), rule("gen/out/**")],
+                "forbidden": [rule("gen/**")]}
+    policy = derive("a", contract, False, root="/r", protected=("/r/.claude",), temp_roots=(), tmp="/x/t",
+                    realpath=lambda p: p)
+    granted = dict(policy.trees)
+    assert "/r/.claude/notes" not in granted and "/r/gen/out" not in granted
+    assert granted["/r/src"] == ()
+    assert any("/r/.claude/notes" in note and "no agent may write" in note for note in policy.notes)

@@ -146,6 +146,11 @@ def derive(
     for grant in dict.fromkeys(grants):
         if any(within(grant, other) for other in grants if other != grant):
             continue  # already beneath a wider grant
+        inside = next((p for p in carved if within(grant, p)), None)
+        if inside is not None:
+            # Protected wins over a contract, as for the file tools: never granted to the kernel.
+            notes.append(f"{grant}: lies in {inside}, which no agent may write; not granted")
+            continue
         trees.append((grant, tuple(sorted(p for p in carved if within(p, grant)))))
     for temp in dict.fromkeys(realpath(t) for t in temp_roots):
         if any(within(temp, tree) for tree, _ in trees):
