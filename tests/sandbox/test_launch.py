@@ -107,7 +107,8 @@ def test_a_project_inside_a_temp_root_keeps_its_grant_and_nothing_else_of_it(tmp
                     temp_roots=(str(temp_root),), tmp=str(temp_root / "scratch"))
     token = ticket.new_token()
     ticket.write(str(state), token, ticket.encode(policy, {}))
-    attempts = ["echo e > mine/kept.txt", "echo in > mine/a", "mkdir mine/new && echo n > mine/new/f", "echo out > theirs.txt",
+    attempts = ["echo e > mine/kept.txt", "echo in > mine/a", "mkdir mine/new && echo n > mine/new/f",
+                "echo out > theirs.txt",
                 "echo new > at-root.txt", "echo c > .claude/x", "echo s > mine/sub/x", "echo t > ../../other/t",
                 "echo u > ../../new-in-temp-root", "mv mine/a theirs.txt", "mv theirs.txt mine/"]
     script = "; ".join(f"if {a} 2>/dev/null; then echo 'ok {a}'; else echo 'no {a}'; fi" for a in attempts)
@@ -117,7 +118,8 @@ def test_a_project_inside_a_temp_root_keeps_its_grant_and_nothing_else_of_it(tmp
     # Without a namespace, a directory holding a carve-out (mine/, because of mine/sub) is granted
     # child by child, so nothing new can be made directly in it; the mounts lift that.
     made = "ok" if mounts == "1" else "no"
-    assert verdicts == {"echo e > mine/kept.txt": "ok", "echo in > mine/a": made, "mkdir mine/new && echo n > mine/new/f": made,
+    assert verdicts == {"echo e > mine/kept.txt": "ok", "echo in > mine/a": made,
+                        "mkdir mine/new && echo n > mine/new/f": made,
                         "echo out > theirs.txt": "no", "echo new > at-root.txt": "no", "echo c > .claude/x": "no",
                         "echo s > mine/sub/x": "no", "echo t > ../../other/t": "ok",
                         # a new entry directly in the temp root: only the mount namespace can allow it

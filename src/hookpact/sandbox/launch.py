@@ -89,18 +89,23 @@ def carved(policy: Policy) -> list[str]:
 
 def confinement(policy: Policy) -> tuple[list[str], list[str]]:
     """(trees, files) to grant: carve-outs mounted read-only where a mount namespace can be had
-    (sandbox/mounts.py) so their trees are granted whole; carved child by child otherwise, and for a
-    carve-out that holds a grant of its own (the project inside a temp root)."""
+    (sandbox/mounts.py) so their trees are granted whole, a grant inside a carve-out (the project's
+    ``src/`` when the project lies in a temp root) kept writable as a mount of its own; carved child
+    by child where no namespace can be had."""
     from hookpact.sandbox.policy import Policy as _Policy
     from hookpact.sandbox.policy import within
 
-    tops = [tree for tree, _ in policy.trees]
-    mountable = [c for c in carved(policy) if not any(within(tree, c) for tree in tops)]
+    mountable = carved(policy)
     if mountable and os.environ.get("HOOKPACT_SANDBOX_MOUNTS", "1") != "0":
         from hookpact.sandbox import mounts
 
+        # A grant inside another tree's carve-out (the project, carved out of /tmp, granted as a tree
+        # of its own), and a granted file inside any carve-out (the CLI's cwd file).
+        inside = [tree for tree, cut in policy.trees if tree not in cut and any(
+            within(tree, c) for other, cuts in policy.trees if other != tree for c in cuts)]
+        inside += [f for f in policy.files if any(within(f, c) and f != c for c in mountable)]
         try:
-            mounts.protect(mountable)
+            mounts.protect(mountable, inside)
         except OSError:
             mountable = []  # no namespace here: carve (whatever was mounted already only takes rights away)
         left = tuple((tree, tuple(c for c in cut if c not in mountable)) for tree, cut in policy.trees)

@@ -5,9 +5,11 @@ help, the sandbox has to grant such a tree child by child, and then nothing new 
 directly in it (a build that writes ``coverage.xml`` at the project root fails). Where the kernel
 lets this process have a mount namespace (as root, or through an unprivileged user namespace with
 the same uid and gid mapped), each carved-out path that exists is bind-mounted read-only onto
-itself instead, and the tree is granted whole; Landlock then forbids the confined command to
-change mounts, so it cannot lift them. A carve-out that does not exist yet cannot be mounted over:
-it goes to the tripwire (created -> moved to quarantine after the command).
+itself instead, and the tree is granted whole (a grant inside a carve-out, such as a project's
+``src/`` when the project lies in ``/tmp``, is bound writable first and rides along); Landlock
+then forbids the confined command to change mounts, so it cannot lift them. A carve-out that
+does not exist yet cannot be mounted over: it goes to the tripwire (created -> moved to
+quarantine after the command).
 
 Linux only; any failure leaves the process as it was and the caller carves instead.
 """
@@ -16,6 +18,10 @@ from __future__ import annotations
 
 import ctypes
 import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -78,17 +84,43 @@ def bind_read_only(path: str) -> None:
     _check(libc.mount(None, raw, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, None), f"making {path} read-only")
 
 
-def protect(carved: list[str]) -> tuple[list[str], list[str]]:
+def bind_writable(path: str) -> None:
+    """Bind ``path`` (a directory or a file) onto itself as a mount of its own, so that a read-only
+    mount above it carries it over writable."""
+    libc = _libc()
+    raw = os.fsencode(path)
+    _check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
+
+
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def protect(carved: list[str], regranted: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """Mount the existing ``carved`` paths read-only; returns (mounted, absent ones for the tripwire).
 
+    ``regranted``: granted trees and files inside a carve-out, or equal to one (the project is
+    carved out of a granted temp root and granted, or its ``src/`` granted, as a tree of its own;
+    the CLI's cwd file). The caller passes only grants that are not carved out of themselves.
+    Each is first bound onto itself, so the carve-out's recursive read-only mount carries it over
+    as a writable mount of its own; carve-outs inside it are then mounted read-only in turn.
     Raises OSError if there is no namespace to do it in: nothing has changed then.
     """
     enter_namespace()
+    inner = sorted({g for g in regranted if os.path.lexists(g) and not os.path.islink(g)
+                    and any(_within(g, c) for c in carved)}, key=len)
+    for path in inner:
+        if path not in carved:  # a carve-out that is itself granted whole is simply not mounted
+            bind_writable(path)
     mounted: list[str] = []
     absent: list[str] = []
     # Outer paths first: mounting over an inner one first would hide it under the outer mount.
     for path in sorted(dict.fromkeys(carved), key=len):
-        if any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounted):
+        if path in inner:
+            continue
+        # Covered by a read-only mount already, unless a writable grant lies in between.
+        if any(_within(path, m) and not any(_within(path, g) and _within(g, m) and g != m for g in inner)
+               for m in mounted):
             continue
         if not os.path.lexists(path):
             absent.append(path)
