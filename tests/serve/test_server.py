@@ -225,3 +225,28 @@ def test_stop_returns_once_the_server_process_has_exited(hermetic_env: Any) -> N
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+def test_alive_asks_the_running_server_over_a_bare_socket(running: server.Server) -> None:
+    os.makedirs(state.serve_dir(), exist_ok=True)
+    with open(os.path.join(state.serve_dir(), state.CONFIG), "w") as fh:
+        json.dump({"port": running.server_port}, fh)
+    found = state.alive()
+    assert found is not None and found.get("pid") == os.getpid()
+    assert found.get("port") == running.server_port
+
+
+@pytest.mark.parametrize(("response", "expected"), [
+    (b'HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\n{"pid": 12}', {"pid": 12}),
+    (b'HTTP/1.1 200 OK\r\n\r\n{"pid": 12}', {"pid": 12}),
+    (b'HTTP/1.0 200 OK\r\nContent-Length: 40\r\n\r\n{"pid": 12}', None),  # cut short
+    (b'HTTP/1.0 401 Unauthorized\r\nContent-Length: 11\r\n\r\n{"pid": 12}', None),
+    (b'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n[]', None),
+    (b'HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n{}', None),
+    (b'HTTP/1.0 200 OK\r\n\r\nnot json', None),
+    (b'SSH-2.0-OpenSSH_9.2\r\n', None),
+    (b'', None),
+])
+def test_an_alive_answer_counts_only_when_it_is_a_whole_200_with_a_json_object(response: bytes,
+                                                                              expected: Any) -> None:
+    assert state.parse_alive(response) == expected

@@ -75,10 +75,24 @@ def confine(decision: Decision, event: dict[str, Any], cset: dict[str, Any], age
 def protected_paths(root: str, env: Mapping[str, str], state_dir: str, data_dir: str) -> tuple[str, ...]:
     """What no confined command may write: every path the contract check protects, and the whole
     ``.claude`` directories of the project and the home (the sandbox never grants them)."""
+    import time
+
     from hookpact.contracts import check
     from hookpact.core.dirs import home_dir
 
     home = home_dir(env)
+    key = (root, home, state_dir, data_dir)
+    now = time.monotonic()
+    cached = _PROTECTED_CACHE.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     whole = [os.path.join(root, ".claude"), *([os.path.join(home, ".claude")] if home else [])]
     paths = [*check.protected_paths(root, home, state_dir, data_dir), *whole]
-    return tuple(dict.fromkeys(os.path.realpath(p) for p in paths))
+    result = tuple(dict.fromkeys(os.path.realpath(p) for p in paths))
+    _PROTECTED_CACHE[key] = (now + check.ENTRY_TTL, result)
+    return result
+
+
+#: As the contract check's own list (``check.ENTRY_TTL``): per process, briefly, so that the resident
+#: server does not resolve some 50 paths on every Bash call.
+_PROTECTED_CACHE: dict[tuple[str, str | None, str, str], tuple[float, tuple[str, ...]]] = {}

@@ -9,14 +9,11 @@ and stopping are local operations of the user who owns these files.
 
 from __future__ import annotations
 
-import hmac
-import json
 import os
-import secrets
-import socket
 import sys
 import time
 
+from hookpact.core import fastjson as json
 from hookpact.core.dirs import data_dir, open_private, state_dir
 from hookpact.core.errors import HookpactError
 
@@ -68,6 +65,8 @@ def secret(env: Mapping[str, str] | None = None, *, create: bool = True) -> str:
             from None
     if not create:
         raise ServeError(f"no resident-mode secret at {path}; run `hookpact install --resident`")
+    import secrets
+
     value = secrets.token_hex(32)
     fd = open_private(path + ".tmp", os.O_WRONLY | os.O_TRUNC)
     try:
@@ -85,6 +84,8 @@ def authentic(token: str | None, env: Mapping[str, str] | None = None) -> bool:
         expected = secret(env, create=False)
     except ServeError:
         return False
+    import hmac
+
     return hmac.compare_digest(token.encode("utf-8", "replace"), expected.encode("ascii"))
 
 
@@ -98,6 +99,8 @@ def _read_json(path: str) -> dict[str, object]:
 
 
 def free_port() -> int:
+    import socket
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
@@ -141,26 +144,63 @@ def running_pid(env: Mapping[str, str] | None = None) -> int | None:
 
 
 def alive(env: Mapping[str, str] | None = None, timeout: float = 0.5) -> dict[str, object] | None:
-    """The server's self-description if it answers an authenticated ``GET /hookpact/alive``, else None."""
-    import http.client
+    """The server's self-description if it answers an authenticated ``GET /hookpact/alive``, else None.
+
+    One HTTP/1.0 request over a bare loopback socket: resident mode's SessionStart hook asks this on
+    every session, and ``http.client`` would bring ``ssl`` and ``email`` into that process (some
+    60 ms of imports on a slow machine, for one request).
+    """
+    import _socket  # ``socket`` imports ``enum``
 
     try:
         number = port(env, create=False)
         token = secret(env, create=False)
     except ServeError:
         return None
-    conn = http.client.HTTPConnection(HOST, number, timeout=timeout)
+    request = (f"GET /hookpact/alive HTTP/1.0\r\nHost: {HOST}:{number}\r\n"
+               f"Authorization: Bearer {token}\r\n\r\n").encode("ascii")
+    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
     try:
-        conn.request("GET", "/hookpact/alive", headers={"Authorization": f"Bearer {token}"})
-        response = conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            return None
-        data = json.loads(body)
-    except (OSError, ValueError, http.client.HTTPException):
+        sock.settimeout(timeout)
+        sock.connect((HOST, number))
+        sock.sendall(request)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= ALIVE_LIMIT:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
         return None
     finally:
-        conn.close()
+        sock.close()
+    return parse_alive(b"".join(chunks))
+
+
+#: The most of an ``alive`` answer read (it is a few hundred bytes).
+ALIVE_LIMIT = 1 << 16
+
+
+def parse_alive(response: bytes) -> dict[str, object] | None:
+    """The JSON object of a complete ``200`` answer, else None."""
+    head, sep, body = response.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].split()
+    if not sep or len(status) < 2 or not status[0].startswith(b"HTTP/1.") or status[1] != b"200":
+        return None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                if len(body) != int(value.strip()):
+                    return None  # cut short
+            except ValueError:
+                return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
     return data if isinstance(data, dict) else None
 
 
