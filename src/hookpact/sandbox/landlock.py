@@ -1,4 +1,4 @@
-"""Landlock through its three raw system calls (ctypes; no third-party binding).
+"""Landlock through its three raw system calls (``sandbox/ffi.py``; no third-party binding).
 
 Only write access is handled: reads and execution stay free, so a confined command sees the
 machine as it is and can change nothing but what its grants name. Each right is asked for only
@@ -11,9 +11,10 @@ ABI 1: files and directories; 2: REFER (links and renames across directories); 3
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
+
+from hookpact.sandbox import ffi
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,19 +60,23 @@ def write_rights(abi_version: int) -> int:
     return sum(bits for since, bits in _WRITE_RIGHTS.items() if abi_version >= since)
 
 
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+class _RulesetAttr(ffi.Structure):
+    _fields_ = (("handled_access_fs", ffi.c_uint64),)
 
 
-class _PathBeneathAttr(ctypes.Structure):
+class _PathBeneathAttr(ffi.Structure):
     _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+    _fields_ = (("allowed_access", ffi.c_uint64), ("parent_fd", ffi.c_int32))
 
 
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    return libc
+class _Libc:
+    def __init__(self) -> None:
+        self.syscall = ffi.function("syscall", ffi.c_long)
+        self.prctl = ffi.function("prctl", ffi.c_int)
+
+
+def _libc() -> _Libc:
+    return _Libc()
 
 
 def abi() -> int:
@@ -82,7 +87,7 @@ def abi() -> int:
         libc = _libc()
     except OSError:
         return 0
-    version = libc.syscall(SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
+    version = libc.syscall(SYS_CREATE_RULESET, None, ffi.c_size_t(0), ffi.c_uint32(CREATE_RULESET_VERSION))
     return int(version) if version > 0 else 0
 
 
@@ -99,10 +104,10 @@ def restrict(trees: Iterable[str], files: Iterable[str], abi_version: int | None
         raise LandlockError(0, "this kernel has no Landlock (Linux 5.13+ with landlock in the LSM list)")
     handled = write_rights(version)
     attr = _RulesetAttr(handled)
-    ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)),
-                           ctypes.c_uint32(0))
+    ruleset = libc.syscall(SYS_CREATE_RULESET, ffi.byref(attr), ffi.c_size_t(ffi.sizeof(attr)),
+                           ffi.c_uint32(0))
     if ruleset < 0:
-        err = ctypes.get_errno()
+        err = ffi.get_errno()
         raise LandlockError(err, f"landlock_create_ruleset failed: {os.strerror(err)}")
     try:
         for rights, paths in ((handled, trees), (handled & _FILE_RIGHTS, files)):
@@ -115,17 +120,17 @@ def restrict(trees: Iterable[str], files: Iterable[str], abi_version: int | None
                     # a tree that turned out to be a file may only carry file rights
                     allowed = handled & _FILE_RIGHTS if rights == handled and not _is_dir(fd) else rights
                     rule = _PathBeneathAttr(allowed, fd)
-                    if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
-                                    ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
-                        err = ctypes.get_errno()
+                    if libc.syscall(SYS_ADD_RULE, ffi.c_int(ruleset), ffi.c_int(RULE_PATH_BENEATH),
+                                    ffi.byref(rule), ffi.c_uint32(0)) < 0:
+                        err = ffi.get_errno()
                         raise LandlockError(err, f"landlock_add_rule({path}) failed: {os.strerror(err)}")
                 finally:
                     os.close(fd)
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            err = ctypes.get_errno()
+            err = ffi.get_errno()
             raise LandlockError(err, f"prctl(PR_SET_NO_NEW_PRIVS) failed: {os.strerror(err)}")
-        if libc.syscall(SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
-            err = ctypes.get_errno()
+        if libc.syscall(SYS_RESTRICT_SELF, ffi.c_int(ruleset), ffi.c_uint32(0)) < 0:
+            err = ffi.get_errno()
             raise LandlockError(err, f"landlock_restrict_self failed: {os.strerror(err)}")
     finally:
         os.close(ruleset)

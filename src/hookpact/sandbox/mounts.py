@@ -16,8 +16,9 @@ Linux only; any failure leaves the process as it was and the caller carves inste
 
 from __future__ import annotations
 
-import ctypes
 import os
+
+from hookpact.sandbox import ffi
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,16 +42,18 @@ ST_RELATIME = 4096
 _KEPT = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
 
 
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
-    return libc
+class _Libc:
+    def __init__(self) -> None:
+        self.unshare = ffi.function("unshare", ffi.c_int)
+        self.mount = ffi.function("mount", ffi.c_int,
+                                  (ffi.c_char_p, ffi.c_char_p, ffi.c_char_p, ffi.c_ulong, ffi.c_void_p))
 
 
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+def _libc() -> _Libc:
+    return _Libc()
+
+
+_check = ffi.check
 
 
 def _write(path: str, text: str) -> None:
