@@ -81,6 +81,10 @@ ATTACKS = {
     "iconv -o": ["echo pwned > src/backend/in.txt", "iconv -f utf-8 -t utf-8 -o README.md src/backend/in.txt"],
     "git alias with !": ["git -c alias.x='!echo pwned > src/frontend/app.ts' x"],
     "cd out then write": ["cd src/backend && cd ../.. && python3 -c \"open('README.md','w').write('pwned')\""],
+    # the project lies in a temp root (scratch space for the agent): rename its parent away, and a
+    # fresh project path with a writable .claude/ would take its place
+    "rename the project's parent": ["python3 -c \"import os; p = os.path.dirname(os.getcwd()); "
+                                    "os.rename(p, p + '.moved')\""],
 }
 
 
@@ -108,7 +112,8 @@ def test_a_subagents_bash_cannot_write_outside_its_contract_by_any_program(
         final = result_of(scripted_api, commands[-1], "backend")
         assert final.is_error is True, (name, final.text)
         if static_layer == "off" and "hook error" not in final.text:
-            assert "Permission denied" in final.text or "Read-only" in final.text, (name, final.text)
+            assert any(m in final.text for m in ("Permission denied", "Read-only", "Device or resource busy")), (
+                name, final.text)
 
 
 def test_the_main_threads_git_add_and_commit_still_work(

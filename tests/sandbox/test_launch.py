@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,115 @@ def test_a_contract_grant_inside_a_protected_directory_gives_a_program_nothing_t
     done = run(state, ticket.mark(script, token), work)
     assert done.returncode != 0 and "Permission denied" in done.stderr
     assert not (work / ".claude" / "notes" / "f").exists() and (work / "mine" / "probe.sh").exists()
+
+
+def _run_policy(tmp_path: Path, policy: Any, command: str, cwd: Path, mounts: str) -> subprocess.CompletedProcess[str]:
+    token = ticket.new_token()
+    ticket.write(str(tmp_path / "state"), token, ticket.encode(policy, {}))
+    return run(tmp_path / "state", ticket.mark(command, token), cwd, {"HOOKPACT_SANDBOX_MOUNTS": mounts})
+
+
+@pytest.mark.parametrize("mounts", ["1", "0"])
+@pytest.mark.parametrize("contract", ["src/**", "**"])
+def test_renaming_a_directory_above_a_protected_one_cannot_carry_its_protection_away(
+        tmp_path: Path, mounts: str, contract: str) -> None:
+    """A read-only mount follows its directory when a parent is renamed: the parents are pinned."""
+    temp_root = tmp_path / "troot"
+    work = temp_root / "x" / "proj"
+    (work / "src").mkdir(parents=True)
+    (work / ".claude").mkdir()
+    (work / ".claude" / "settings.json").write_text("orig\n")
+    policy = derive("a", {"allowed": [{"pattern": contract, "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / ".claude"),), temp_roots=(str(temp_root),),
+                    tmp=str(temp_root / "scratch"))
+    for move in (f"mv {temp_root}/x {temp_root}/x.old", f"mv {work} {work}.old", "mv .claude .claude.old"):
+        command = f"{move}; mkdir -p {work}/.claude; echo evil > {work}/.claude/settings.json; cd {temp_root}"
+        _run_policy(tmp_path, policy, command, work, mounts)
+        assert (work / ".claude" / "settings.json").read_text() == "orig\n", move
+    assert not (temp_root / "x.old").exists() and not Path(f"{work}.old").exists()
+
+
+@pytest.mark.parametrize("mounts", ["1", "0"])
+def test_a_protected_directory_inside_a_forbidden_parent_cannot_be_recreated_by_renaming(tmp_path: Path,
+                                                                                          mounts: str) -> None:
+    work = tmp_path / "proj"
+    (work / "src" / "secret").mkdir(parents=True)
+    (work / "src" / "secret" / "key").write_text("orig\n")
+    policy = derive("a", {"allowed": [{"pattern": "**", "absolute": False}],
+                          "forbidden": [{"pattern": "src/secret/**", "absolute": False}]}, False,
+                    root=str(work), protected=(), temp_roots=(), tmp=str(tmp_path / "scratch"))
+    _run_policy(tmp_path, policy, "mv src src.old; mkdir -p src/secret && echo evil > src/secret/key", work, mounts)
+    assert (work / "src" / "secret" / "key").read_text() == "orig\n" and not (work / "src.old").exists()
+
+
+@pytest.mark.parametrize("mounts", ["0"])
+def test_a_background_process_cannot_create_a_protected_path_that_did_not_exist(tmp_path: Path, mounts: str) -> None:
+    """Without mounts, Landlock keeps the parent of an absent carve-out ungranted, so a process left
+    running after the tripwire has looked still meets the kernel. (With mounts this is a known gap:
+    docs/sandbox.md, "What the mounts cannot do".)"""
+    import time
+
+    work = tmp_path / "proj"
+    (work / "src").mkdir(parents=True)
+    policy = derive("a", {"allowed": [{"pattern": "**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / ".claude"), str(work / ".mcp.json")), temp_roots=(),
+                    tmp=str(tmp_path / "scratch"))
+    command = ("(sleep 1; mkdir .claude; echo evil > .claude/settings.json; echo '{}' > .mcp.json; touch src/done-bg)"
+               " </dev/null >/dev/null 2>&1 &")
+    assert _run_policy(tmp_path, policy, command, work, mounts).returncode == 0
+    deadline = time.monotonic() + 30
+    while not (work / "src" / "done-bg").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not (work / ".claude").exists() and not (work / ".mcp.json").exists()
+
+
+@pytest.mark.parametrize("mounts", ["1", "0"])
+def test_a_protected_directory_that_is_a_link_cannot_be_replaced(tmp_path: Path, mounts: str) -> None:
+    from hookpact.sandbox.confine import protected_paths
+
+    work, shared = tmp_path / "proj", tmp_path / "shared-claude"
+    work.mkdir()
+    shared.mkdir()
+    (shared / "settings.json").write_text("orig\n")
+    (work / ".claude").symlink_to(shared)
+    env = {"HOME": str(tmp_path / "home")}
+    protected = protected_paths(str(work), env, str(tmp_path / "state"), str(tmp_path / "data"))
+    assert str(work / ".claude") in protected and str(shared) in protected  # both spellings
+    policy = derive("a", {"allowed": [{"pattern": "**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=protected, temp_roots=(), tmp=str(tmp_path / "scratch"))
+    _run_policy(tmp_path, policy, "rm .claude && mkdir .claude && echo evil > .claude/settings.json", work, mounts)
+    assert (work / ".claude").is_symlink() and (shared / "settings.json").read_text() == "orig\n"
+
+
+@pytest.mark.parametrize("mounts", ["1", "0"])
+def test_git_cannot_be_swapped_for_a_link_that_the_tripwire_would_write_through(tmp_path: Path, mounts: str) -> None:
+    work = tmp_path / "proj"
+    (work / ".git" / "hooks").mkdir(parents=True)
+    (work / ".claude" / "hooks").mkdir(parents=True)
+    (work / ".git" / "config").write_text("[core]\n")
+    (work / ".claude" / "hooks" / "guard.sh").write_text("guard\n")
+    policy = derive("a", {"allowed": [{"pattern": "**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / ".claude"),), temp_roots=(), tmp=str(tmp_path / "scratch"))
+    _run_policy(tmp_path, policy, "mv .git .git-real && ln -s .claude .git", work, mounts)
+    assert sorted(p.name for p in (work / ".claude").iterdir()) == ["hooks"]
+    assert [p.name for p in (work / ".claude" / "hooks").iterdir()] == ["guard.sh"]
+    assert (work / ".git" / "config").read_text() == "[core]\n" and not (work / ".git").is_symlink()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root holds CAP_DAC_READ_SEARCH")
+@pytest.mark.parametrize("mounts", ["1", "0"])
+def test_root_cannot_reach_a_protected_file_by_handle(tmp_path: Path, mounts: str) -> None:
+    temp_root = tmp_path / "troot"
+    work = temp_root / "proj"
+    (work / "src").mkdir(parents=True)
+    (work / ".claude").mkdir()
+    settings = work / ".claude" / "settings.json"
+    settings.write_text("orig\n")
+    policy = derive("a", {"allowed": [{"pattern": "src/**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / ".claude"),), temp_roots=(str(temp_root),),
+                    tmp=str(temp_root / "scratch"))
+    probe = Path(__file__).parent / "probes" / "by_handle.py"
+    for mount_dir in (temp_root, work / "src"):
+        done = _run_policy(tmp_path, policy, f"{sys.executable} -I {probe} {settings} {mount_dir}", work, mounts)
+        assert done.returncode != 0, done.stdout
+    assert settings.read_text() == "orig\n"

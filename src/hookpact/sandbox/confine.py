@@ -74,7 +74,8 @@ def confine(decision: Decision, event: dict[str, Any], cset: dict[str, Any], age
 
 def protected_paths(root: str, env: Mapping[str, str], state_dir: str, data_dir: str) -> tuple[str, ...]:
     """What no confined command may write: every path the contract check protects, and the whole
-    ``.claude`` directories of the project and the home (the sandbox never grants them)."""
+    ``.claude`` directories of the project and the home (the sandbox never grants them), each as
+    written and resolved."""
     import time
 
     from hookpact.contracts import check
@@ -88,7 +89,9 @@ def protected_paths(root: str, env: Mapping[str, str], state_dir: str, data_dir:
         return cached[1]
     whole = [os.path.join(root, ".claude"), *([os.path.join(home, ".claude")] if home else [])]
     paths = [*check.protected_paths(root, home, state_dir, data_dir), *whole]
-    result = tuple(dict.fromkeys(os.path.realpath(p) for p in paths))
+    # Both spellings: a carve-out that is a link must keep the link too (replacing the link with a
+    # directory would otherwise make a fresh, writable ``.claude``).
+    result = tuple(dict.fromkeys([*paths, *(os.path.realpath(p) for p in paths)]))
     _PROTECTED_CACHE[key] = (now + check.ENTRY_TTL, result)
     return result
 

@@ -105,7 +105,11 @@ def confinement(policy: Policy) -> tuple[list[str], list[str]]:
             within(tree, c) for other, cuts in policy.trees if other != tree for c in cuts)]
         inside += [f for f in policy.files if any(within(f, c) and f != c for c in mountable)]
         try:
-            mounts.protect(mountable, inside)
+            _, unmounted = mounts.protect(mountable, inside, policy.tripwire)
+            # A carve-out that is a link cannot be mounted over: Landlock keeps its parent ungranted.
+            # One that does not exist yet is left to the tripwire (main), so that a granted directory
+            # holding it (a project without .mcp.json) keeps taking new entries.
+            mountable = [c for c in mountable if c not in unmounted or not os.path.lexists(c)]
         except OSError:
             mountable = []  # no namespace here: carve (whatever was mounted already only takes rights away)
         left = tuple((tree, tuple(c for c in cut if c not in mountable)) for tree, cut in policy.trees)

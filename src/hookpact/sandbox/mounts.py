@@ -7,9 +7,10 @@ lets this process have a mount namespace (as root, or through an unprivileged us
 the same uid and gid mapped), each carved-out path that exists is bind-mounted read-only onto
 itself instead, and the tree is granted whole (a grant inside a carve-out, such as a project's
 ``src/`` when the project lies in ``/tmp``, is bound writable first and rides along); Landlock
-then forbids the confined command to change mounts, so it cannot lift them. A carve-out that
-does not exist yet cannot be mounted over: it goes to the tripwire (created -> moved to
-quarantine after the command).
+then forbids the confined command to change mounts, so it cannot lift them, and every directory
+above them is a mount point too, so no rename carries them away. A carve-out that is a link, or
+does not exist yet, cannot be mounted over: the caller keeps a link out of Landlock's grants, and
+leaves an absent one to the tripwire (created -> moved to quarantine after the command).
 
 Linux only; any failure leaves the process as it was and the caller carves instead.
 """
@@ -65,16 +66,18 @@ def _write(path: str, text: str) -> None:
 
 
 def enter_namespace() -> None:
-    """A private mount namespace for this process (and a user namespace when not root)."""
+    """A private user and mount namespace for this process, with only its own uid and gid mapped.
+
+    Root too gets a user namespace: capabilities in it count for nothing outside it, so a confined
+    root cannot reach a protected file by handle (``open_by_handle_at`` needs CAP_DAC_READ_SEARCH
+    in the first user namespace) past the read-only mounts.
+    """
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
-    if uid == 0:
-        _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    else:
-        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
 
 
@@ -88,8 +91,9 @@ def bind_read_only(path: str) -> None:
 
 
 def bind_writable(path: str) -> None:
-    """Bind ``path`` (a directory or a file) onto itself as a mount of its own, so that a read-only
-    mount above it carries it over writable."""
+    """Bind ``path`` (a directory or a file) onto itself as a mount of its own: a read-only mount
+    above it carries it over writable, and it cannot be renamed or removed. Recursive, so the
+    mounts beneath it come along with their own flags."""
     libc = _libc()
     raw = os.fsencode(path)
     _check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
@@ -99,24 +103,31 @@ def _within(path: str, top: str) -> bool:
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 
-def protect(carved: list[str], regranted: Sequence[str] = ()) -> tuple[list[str], list[str]]:
-    """Mount the existing ``carved`` paths read-only; returns (mounted, absent ones for the tripwire).
+def protect(carved: list[str], regranted: Sequence[str] = (), anchored: Sequence[str] = ()) -> tuple[
+        list[str], list[str]]:
+    """Mount the existing ``carved`` paths read-only; returns (mounted, left): ``left`` are the
+    carve-outs that could not be mounted over (absent, or a symbolic link), for the caller to keep
+    out of its grants another way.
 
     ``regranted``: granted trees and files inside a carve-out, or equal to one (the project is
     carved out of a granted temp root and granted, or its ``src/`` granted, as a tree of its own;
     the CLI's cwd file). The caller passes only grants that are not carved out of themselves.
     Each is first bound onto itself, so the carve-out's recursive read-only mount carries it over
     as a writable mount of its own; carve-outs inside it are then mounted read-only in turn.
+
+    Last, every directory above a carve-out, a regranted path or an ``anchored`` one (the
+    tripwired ``.git`` files) is bound onto itself: a mount point cannot be renamed, removed or
+    replaced (EBUSY), so no rename of a parent carries a read-only mount away from its path, and
+    no link can be swapped in above a tripwired file. A bind keeps its source's flags.
     Raises OSError if there is no namespace to do it in: nothing has changed then.
     """
     enter_namespace()
     inner = sorted({g for g in regranted if os.path.lexists(g) and not os.path.islink(g)
                     and any(_within(g, c) for c in carved)}, key=len)
     for path in inner:
-        if path not in carved:  # a carve-out that is itself granted whole is simply not mounted
-            bind_writable(path)
+        bind_writable(path)  # a mount point of its own, even where it is a carve-out granted whole
     mounted: list[str] = []
-    absent: list[str] = []
+    left: list[str] = []
     # Outer paths first: mounting over an inner one first would hide it under the outer mount.
     for path in sorted(dict.fromkeys(carved), key=len):
         if path in inner:
@@ -125,12 +136,22 @@ def protect(carved: list[str], regranted: Sequence[str] = ()) -> tuple[list[str]
         if any(_within(path, m) and not any(_within(path, g) and _within(g, m) and g != m for g in inner)
                for m in mounted):
             continue
-        if not os.path.lexists(path):
-            absent.append(path)
+        if not os.path.lexists(path) or os.path.islink(path):
+            left.append(path)  # a mount would land on the link's target, and the link stays removable
             continue
         bind_read_only(path)
         mounted.append(path)
+    pins: set[str] = set()
+    for path in (*carved, *inner, *anchored):
+        parent = os.path.dirname(path)
+        while parent not in ("/", ""):
+            pins.add(parent)
+            parent = os.path.dirname(parent)
+    pins.update(anchored)
+    for path in sorted(pins, key=len):
+        if os.path.isdir(path) and not os.path.islink(path) and path not in mounted:
+            bind_writable(path)
     # A working directory opened before the mounts still points below them, and paths relative to
     # it would write past the read-only mount: enter it again, through the new mounts.
     os.chdir(os.getcwd())
-    return mounted, absent
+    return mounted, left
