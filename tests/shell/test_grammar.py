@@ -60,3 +60,23 @@ def test_loading_the_grammar_leaves_re_unimported_and_re_compile_working() -> No
                              f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}\n" + code],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_loading_the_grammar_leaves_enum_unimported_and_the_real_enum_whole_afterwards() -> None:
+    """py-tree-sitter's init makes one ``IntEnum``; hookpact hands it a stand-in (``enum`` pulls
+    ``functools`` and ``collections``), and a later ``import enum`` is the real module."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom hookpact.shell import grammar\n"
+            "root = grammar.parse('echo 1 > out.txt && cat <<EOF\\nx\\nEOF')\n"
+            "assert 'enum' not in sys.modules, 'grammar imported enum'\n"
+            "assert root.type == 'program' and not root.has_error\n"
+            "import enum\n"
+            "assert sys.modules['enum'] is enum and issubclass(enum.IntEnum, int)\n"
+            "import tree_sitter\n"  # the package itself (typing, enum): still imports and works
+            "assert tree_sitter.LogType.LEX == 1\n")
+    result = subprocess.run([sys.executable, "-I", "-S", "-c",
+                             f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}\n" + code],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -68,6 +68,10 @@ def call_in_thread(deadline: Deadline, spec: HookSpec, decide: Decide, event: di
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: The listen backlog. socketserver's default of 5 overflows when parallel sessions and subagents
+    #: call at once: the kernel drops the extra connections (a 1 s retransmit, or a reset under load),
+    #: and an enforcing http hook then fails closed.
+    request_queue_size = 128
 
     def __init__(self, port: int, env: Mapping[str, str], idle: float) -> None:
         self.env = dict(env)

@@ -46,29 +46,51 @@ def _load_extension(name: str, package: str) -> Any:
     raise ImportError(f"no compiled {name} on sys.path")
 
 
-def _without_re(load: Any) -> Any:
-    """``load()`` with a stand-in for ``re``: py-tree-sitter's module init takes ``re.compile`` (for
-    query predicates, which hookpact never uses), and importing ``re`` costs a Bash call ~10 ms, a
-    fifth of a hook's start. The stand-in's ``compile`` imports the real ``re`` when first called;
-    once loaded, ``import re`` is the real module again."""
-    if "re" in sys.modules:
-        return load()
+def _without_re_and_enum(load: Any) -> Any:
+    """``load()`` with stand-ins for ``re`` and ``enum``: py-tree-sitter's module init takes
+    ``re.compile`` (for query predicates, which hookpact never uses) and makes one ``IntEnum``
+    (``LogType``, for parser loggers, which hookpact never sets). Importing the two costs a Bash
+    call ~15 ms, a third of a hook's start. Each stand-in turns into the real module the moment
+    anything else is asked of it (``re.compile`` called, any other ``enum`` name); ``LogType`` is a
+    plain int class with the same two values. Once loaded, ``import re``/``enum`` are the real ones.
+    """
     import types
 
-    stub = types.ModuleType("re")
+    stubs: dict[str, types.ModuleType] = {}
+    if "re" not in sys.modules:
+        stub_re = types.ModuleType("re")
 
-    def compile(pattern: Any, flags: int = 0) -> Any:
-        import re
+        def compile(pattern: Any, flags: int = 0) -> Any:
+            import re
 
-        return re.compile(pattern, flags)
+            return re.compile(pattern, flags)
 
-    stub.compile = compile  # type: ignore[attr-defined]
-    sys.modules["re"] = stub
+        stub_re.compile = compile  # type: ignore[attr-defined]
+        stubs["re"] = stub_re
+    if "enum" not in sys.modules:
+        stub_enum = types.ModuleType("enum")
+
+        def int_enum(*args: Any, **kwargs: Any) -> Any:
+            if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], dict) and not kwargs:
+                return type(args[0], (int,), dict(args[1]))
+            return real("IntEnum")(*args, **kwargs)  # a call this stand-in does not know: the real thing
+
+        def real(attribute: str) -> Any:
+            sys.modules.pop("enum", None)
+            import enum
+
+            return getattr(enum, attribute)
+
+        stub_enum.IntEnum = int_enum  # type: ignore[attr-defined]
+        stub_enum.__getattr__ = real  # type: ignore[attr-defined]  # PEP 562: anything else is the real one
+        stubs["enum"] = stub_enum
+    sys.modules.update(stubs)
     try:
         return load()
     finally:
-        if sys.modules.get("re") is stub:
-            del sys.modules["re"]
+        for name, stub in stubs.items():
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
 
 
 _CACHE: dict[str, Any] = {}
@@ -80,7 +102,7 @@ def parser() -> Any:
     if cached is not None:
         return cached
     try:
-        binding = sys.modules.get("tree_sitter._binding") or _without_re(
+        binding = sys.modules.get("tree_sitter._binding") or _without_re_and_enum(
             lambda: _load_extension("tree_sitter._binding", "tree_sitter"))
         bash = _load_extension("tree_sitter_bash._binding", "tree_sitter_bash")
         made = binding.Parser(binding.Language(bash.language()))
