@@ -82,7 +82,7 @@ def _without_re_and_enum(load: Any) -> Any:
             return getattr(enum, attribute)
 
         stub_enum.IntEnum = int_enum  # type: ignore[attr-defined]
-        stub_enum.__getattr__ = real  # type: ignore[attr-defined]  # PEP 562: anything else is the real one
+        setattr(stub_enum, "__getattr__", real)  # noqa: B010 - PEP 562: anything else is the real one
         stubs["enum"] = stub_enum
     sys.modules.update(stubs)
     try:
