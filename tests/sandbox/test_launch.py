@@ -287,3 +287,24 @@ def test_root_cannot_reach_a_protected_file_by_handle(tmp_path: Path, mounts: st
         done = _run_policy(tmp_path, policy, f"{sys.executable} -I {probe} {settings} {mount_dir}", work, mounts)
         assert done.returncode != 0, done.stdout
     assert settings.read_text() == "orig\n"
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root may write another owner's files")
+def test_confined_root_still_writes_a_granted_file_another_user_owns(box) -> None:
+    """The user namespace root gets maps every id, so root's access to other owners' files is as before."""
+    state, work = box
+    theirs = work / "mine" / "owned-by-1000.txt"
+    theirs.write_text("before\n")
+    os.chown(theirs, 1000, 1000)
+    os.chmod(theirs, 0o644)
+    (work / "mine" / "locked").mkdir()  # a carve-out in the grant: the command runs in the namespace
+    policy = derive("a", {"allowed": [{"pattern": "mine/**", "absolute": False}], "forbidden": []}, False,
+                    root=str(work), protected=(str(work / "mine" / "locked"),), temp_roots=(),
+                    tmp=str(work / "mine" / "tmp"))
+    command = ("echo after > mine/owned-by-1000.txt && stat -c %u mine/owned-by-1000.txt && "
+               "grep -q 4294967295 /proc/self/uid_map && readlink /proc/self/ns/user; echo x > mine/locked/x")
+    done = _run_policy(state.parent, policy, command, work, "1")
+    assert theirs.read_text() == "after\n", done.stderr
+    owner, namespace = done.stdout.split()
+    assert owner == "1000" and namespace != os.readlink("/proc/self/ns/user"), done.stdout  # a namespace of its own
+    assert "Read-only file system" in done.stderr and not (work / "mine" / "locked" / "x").exists()

@@ -66,19 +66,58 @@ def _write(path: str, text: str) -> None:
 
 
 def enter_namespace() -> None:
-    """A private user and mount namespace for this process, with only its own uid and gid mapped.
+    """A private user and mount namespace for this process.
 
     Root too gets a user namespace: capabilities in it count for nothing outside it, so a confined
     root cannot reach a protected file by handle (``open_by_handle_at`` needs CAP_DAC_READ_SEARCH
-    in the first user namespace) past the read-only mounts.
+    in the first user namespace), make device nodes or load modules past the read-only mounts.
+    Root maps every id onto itself, so it still reads and writes files of other owners where
+    Landlock grants them; any other user maps only its own uid and gid, as it must.
     """
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
-    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", f"{uid} {uid} 1")
-    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    if uid == 0:
+        _unshare_mapping_every_id(libc)
+    else:
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
+
+
+def _unshare_mapping_every_id(libc: _Libc) -> None:
+    """Root's user namespace, every id mapped onto itself. Mapping more than one's own id needs
+    CAP_SETUID in the parent namespace, which the process gives up by unsharing: a helper forked
+    first, still in the parent namespace, writes the maps once the process has unshared."""
+    unshared_r, unshared_w = os.pipe()
+    mapped_r, mapped_w = os.pipe()
+    target = os.getpid()
+    helper = os.fork()
+    if helper == 0:
+        status = 1
+        try:
+            os.close(unshared_w)
+            os.close(mapped_r)
+            if os.read(unshared_r, 1) == b"y":
+                for name in ("uid_map", "gid_map"):
+                    _write(f"/proc/{target}/{name}", "0 0 4294967295")
+                os.write(mapped_w, b"y")
+                status = 0
+        finally:
+            os._exit(status)
+    os.close(unshared_r)
+    os.close(mapped_w)
+    try:
+        result = libc.unshare(CLONE_NEWUSER | CLONE_NEWNS)
+        os.write(unshared_w, b"y" if result == 0 else b"n")
+        os.close(unshared_w)
+        _check(result, "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+        if os.read(mapped_r, 1) != b"y":
+            raise OSError(1, "could not map the user ids of the new namespace")
+    finally:
+        os.close(mapped_r)
+        os.waitpid(helper, 0)
 
 
 def bind_read_only(path: str) -> None:
