@@ -250,3 +250,29 @@ def test_alive_asks_the_running_server_over_a_bare_socket(running: server.Server
 def test_an_alive_answer_counts_only_when_it_is_a_whole_200_with_a_json_object(response: bytes,
                                                                               expected: Any) -> None:
     assert state.parse_alive(response) == expected
+
+
+def test_a_process_whose_main_thread_is_already_a_zombie_still_runs() -> None:
+    """While an interpreter exits, its main thread can show as a zombie while other threads still run:
+    ``stop`` must not take that for the end of the process (it once returned early that way)."""
+    import subprocess
+    import sys
+
+    code = ("import ctypes, threading, time\n"
+            "threading.Thread(target=time.sleep, args=(60,)).start()\n"
+            "ctypes.CDLL(None).pthread_exit(None)\n")  # the main thread ends, the other one runs on
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 30
+        leader = f"/proc/{proc.pid}/stat"
+        while time.monotonic() < deadline:
+            with open(leader, encoding="ascii") as fh:
+                if fh.read().rpartition(")")[2].split()[0] == "Z":
+                    break
+            time.sleep(0.02)
+        assert proc.poll() is None
+        assert state._runs(proc.pid) is True
+    finally:
+        proc.kill()
+        proc.wait()
+    assert state._runs(proc.pid) is False

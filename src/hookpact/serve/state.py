@@ -252,13 +252,24 @@ def stop(env: Mapping[str, str] | None = None, wait: float = 5.0) -> int | None:
 
 
 def _runs(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    """Whether ``pid`` still runs (a zombie waiting to be reaped does not).
+
+    Every thread counts: while an interpreter exits, its main thread can already show as a zombie
+    while the others are still being torn down, and the process is not gone (nor waitable) yet.
+    """
     try:
         os.kill(pid, 0)
     except OSError:
         return False
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return True  # no /proc here: the signal said it exists
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat", encoding="ascii", errors="replace") as fh:
+                if fh.read().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                    return True
+        except (OSError, IndexError):
+            continue  # gone between the listing and the read
+    return False
