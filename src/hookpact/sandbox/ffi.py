@@ -21,32 +21,18 @@ if TYPE_CHECKING:
 _Simple: Any = _ctypes._SimpleCData  # the base of every ctypes number type
 
 
-class c_int(_Simple):  # type: ignore[misc]
-    _type_ = "i"
+def _simple(name: str, code: str) -> Any:
+    """A ctypes number type, made as ctypes makes ``c_int``: a ``_SimpleCData`` with its type code."""
+    return type(name, (_Simple,), {"_type_": code})
 
 
-class c_uint32(_Simple):  # type: ignore[misc]
-    _type_ = "I"
-
-
-class c_long(_Simple):  # type: ignore[misc]
-    _type_ = "l"
-
-
-class c_ulong(_Simple):  # type: ignore[misc]
-    _type_ = "L"
-
-
-class c_uint64(_Simple):  # type: ignore[misc]
-    _type_ = "Q"
-
-
-class c_char_p(_Simple):  # type: ignore[misc]
-    _type_ = "z"
-
-
-class c_void_p(_Simple):  # type: ignore[misc]
-    _type_ = "P"
+c_int = _simple("c_int", "i")
+c_uint32 = _simple("c_uint32", "I")
+c_long = _simple("c_long", "l")
+c_ulong = _simple("c_ulong", "L")
+c_uint64 = _simple("c_uint64", "Q")
+c_char_p = _simple("c_char_p", "z")
+c_void_p = _simple("c_void_p", "P")
 
 
 # As ctypes defines them: size_t is as wide as a pointer (long on Linux), int32 is int.
@@ -64,16 +50,23 @@ class _Libc:
     _handle = _ctypes.dlopen(None, os.RTLD_NOW)  # type: ignore[arg-type]  # NULL: the program itself
 
 
+_FUNCTIONS: dict[tuple[str, type, tuple[type, ...] | None], Any] = {}
+
+
 def function(name: str, restype: type, argtypes: tuple[type, ...] | None = None) -> Any:
-    """``name`` from libc, as ``CDLL(None, use_errno=True)`` would give it."""
+    """``name`` from libc, as ``CDLL(None, use_errno=True)`` would give it (made once per process)."""
+    key = (name, restype, argtypes)
+    found = _FUNCTIONS.get(key)
+    if found is None:
 
-    class Function(_ctypes.CFuncPtr):
-        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
-        _restype_ = restype
+        class Function(_ctypes.CFuncPtr):
+            _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+            _restype_ = restype
 
-    found = Function((name, _Libc))  # type: ignore[arg-type]  # any object with a _handle, as CDLL
-    if argtypes is not None:
-        found.argtypes = argtypes
+        found = Function((name, _Libc))  # type: ignore[arg-type]  # any object with a _handle, as CDLL
+        if argtypes is not None:
+            found.argtypes = argtypes
+        _FUNCTIONS[key] = found
     return found
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 from hookpact.sandbox import ffi
+from hookpact.sandbox.policy import within
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,9 +55,6 @@ def _libc() -> _Libc:
     return _Libc()
 
 
-_check = ffi.check
-
-
 def _write(path: str, text: str) -> None:
     fd = os.open(path, os.O_WRONLY)
     try:
@@ -79,11 +77,11 @@ def enter_namespace() -> None:
     if uid == 0:
         _unshare_mapping_every_id(libc)
     else:
-        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+        ffi.check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
-    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
+    ffi.check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
 
 
 def _unshare_mapping_every_id(libc: _Libc) -> None:
@@ -112,7 +110,7 @@ def _unshare_mapping_every_id(libc: _Libc) -> None:
         result = libc.unshare(CLONE_NEWUSER | CLONE_NEWNS)
         os.write(unshared_w, b"y" if result == 0 else b"n")
         os.close(unshared_w)
-        _check(result, "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+        ffi.check(result, "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
         if os.read(mapped_r, 1) != b"y":
             raise OSError(1, "could not map the user ids of the new namespace")
     finally:
@@ -123,10 +121,10 @@ def _unshare_mapping_every_id(libc: _Libc) -> None:
 def bind_read_only(path: str) -> None:
     libc = _libc()
     raw = os.fsencode(path)
-    _check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
+    ffi.check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
     flags = os.statvfs(path).f_flag
     keep = (flags & _KEPT) | (MS_RELATIME if flags & ST_RELATIME else 0)
-    _check(libc.mount(None, raw, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, None), f"making {path} read-only")
+    ffi.check(libc.mount(None, raw, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, None), f"making {path} read-only")
 
 
 def bind_writable(path: str) -> None:
@@ -135,11 +133,7 @@ def bind_writable(path: str) -> None:
     mounts beneath it come along with their own flags."""
     libc = _libc()
     raw = os.fsencode(path)
-    _check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
-
-
-def _within(path: str, top: str) -> bool:
-    return path == top or path.startswith(top.rstrip("/") + "/")
+    ffi.check(libc.mount(raw, raw, None, MS_BIND | MS_REC, None), f"bind-mounting {path}")
 
 
 def protect(carved: list[str], regranted: Sequence[str] = (), anchored: Sequence[str] = ()) -> tuple[
@@ -162,7 +156,7 @@ def protect(carved: list[str], regranted: Sequence[str] = (), anchored: Sequence
     """
     enter_namespace()
     inner = sorted({g for g in regranted if os.path.lexists(g) and not os.path.islink(g)
-                    and any(_within(g, c) for c in carved)}, key=len)
+                    and any(within(g, c) for c in carved)}, key=len)
     for path in inner:
         bind_writable(path)  # a mount point of its own, even where it is a carve-out granted whole
     mounted: list[str] = []
@@ -172,7 +166,7 @@ def protect(carved: list[str], regranted: Sequence[str] = (), anchored: Sequence
         if path in inner:
             continue
         # Covered by a read-only mount already, unless a writable grant lies in between.
-        if any(_within(path, m) and not any(_within(path, g) and _within(g, m) and g != m for g in inner)
+        if any(within(path, m) and not any(within(path, g) and within(g, m) and g != m for g in inner)
                for m in mounted):
             continue
         if not os.path.lexists(path) or os.path.islink(path):
